@@ -1,1 +1,18 @@
-//! Placeholder.
+#![doc = include_str!("../README.md")]
+
+mod command;
+mod endpoint;
+mod envelope;
+mod error;
+mod error_code;
+mod serde_util;
+mod validate;
+
+pub mod sns;
+
+pub use command::Command;
+pub use endpoint::Endpoint;
+pub use envelope::{ActionStatus, Envelope, Reply};
+pub use error::{ApiError, DecodeError, ReplyError, ValidationError, Violation};
+pub use error_code::{ErrorClass, ErrorCode};
+pub use validate::USER_ID_MAX_BYTES;

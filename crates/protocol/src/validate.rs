@@ -1,0 +1,91 @@
+//! Checks shared by the commands' `validate` methods. Field paths are built only on failure.
+
+use std::collections::HashMap;
+
+use crate::error::{ValidationError, Violation};
+
+/// The longest UserID Tencent accepts, in bytes (spec §2.2, §7.1).
+pub const USER_ID_MAX_BYTES: usize = 32;
+
+/// A UserID: non-empty, at most [`USER_ID_MAX_BYTES`] bytes.
+pub(crate) fn account(value: &str, field: impl Fn() -> String) -> Result<(), ValidationError> {
+    non_empty(value, &field)?;
+    max_bytes(value, USER_ID_MAX_BYTES, field)
+}
+
+/// A string that must not be empty.
+pub(crate) fn non_empty(
+    value: &str,
+    field: impl FnOnce() -> String,
+) -> Result<(), ValidationError> {
+    if value.is_empty() {
+        return Err(ValidationError::new(field(), Violation::Empty));
+    }
+    Ok(())
+}
+
+/// A string of at most `limit` bytes of UTF-8.
+pub(crate) fn max_bytes(
+    value: &str,
+    limit: usize,
+    field: impl FnOnce() -> String,
+) -> Result<(), ValidationError> {
+    if value.len() > limit {
+        return Err(ValidationError::new(
+            field(),
+            Violation::TooLong {
+                limit,
+                actual: value.len(),
+            },
+        ));
+    }
+    Ok(())
+}
+
+/// A list of 1 to `limit` items.
+pub(crate) fn items(field: &str, actual: usize, limit: usize) -> Result<(), ValidationError> {
+    if actual == 0 {
+        return Err(ValidationError::new(field, Violation::Empty));
+    }
+    if actual > limit {
+        return Err(ValidationError::new(
+            field,
+            Violation::TooManyItems { limit, actual },
+        ));
+    }
+    Ok(())
+}
+
+/// Accounts that must be unique within one request: `path(i)` names the i-th one.
+pub(crate) fn unique_accounts<'a>(
+    accounts: impl Iterator<Item = &'a str>,
+    path: impl Fn(usize) -> String,
+) -> Result<(), ValidationError> {
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for (i, account) in accounts.enumerate() {
+        if let Some(&first) = seen.get(account) {
+            return Err(ValidationError::new(
+                path(i),
+                Violation::Duplicate { first: path(first) },
+            ));
+        }
+        seen.insert(account, i);
+    }
+    Ok(())
+}
+
+/// Validates a list of accounts (e.g. `To_Account` of friend_delete): 1 to `limit` items, each
+/// a valid UserID, no duplicates.
+pub(crate) fn account_list(
+    field: &str,
+    accounts: &[String],
+    limit: usize,
+) -> Result<(), ValidationError> {
+    items(field, accounts.len(), limit)?;
+    for (i, a) in accounts.iter().enumerate() {
+        account(a, || format!("{field}[{i}]"))?;
+    }
+    unique_accounts(accounts.iter().map(String::as_str), |i| {
+        format!("{field}[{i}]")
+    })
+}
