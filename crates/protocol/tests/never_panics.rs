@@ -1,0 +1,91 @@
+//! Decoding arbitrary bytes returns an error or a value, never a panic.
+
+use proptest::prelude::*;
+use tencent_im_protocol::sns::{FriendAdd, FriendAddResponse};
+use tencent_im_protocol::{Command, Envelope};
+
+/// Every decoder of this crate that takes untrusted bytes.
+fn decode_everything(bytes: &[u8]) {
+    let _ = Envelope::decode(bytes);
+    let _ = FriendAdd::decode_reply(bytes);
+    let _ = serde_json::from_slice::<FriendAdd>(bytes);
+    let _ = serde_json::from_slice::<FriendAddResponse>(bytes);
+    if let Ok(reply) = FriendAdd::decode_reply(bytes) {
+        if let Ok(req) = serde_json::from_slice::<FriendAdd>(bytes) {
+            let report = reply.body.report(&req);
+            assert_eq!(report.items.len(), req.items.len());
+        }
+    }
+    if let Ok(req) = serde_json::from_slice::<FriendAdd>(bytes) {
+        let _ = req.validate();
+    }
+}
+
+/// JSON-ish text built from the tokens Tencent's replies use, to reach deeper than random bytes.
+fn jsonish() -> impl Strategy<Value = String> {
+    let token = prop_oneof![
+        Just("{".to_owned()),
+        Just("}".to_owned()),
+        Just("[".to_owned()),
+        Just("]".to_owned()),
+        Just(",".to_owned()),
+        Just(":".to_owned()),
+        Just("null".to_owned()),
+        Just(r#""ActionStatus":"OK""#.to_owned()),
+        Just(r#""ActionStatus":"FAIL""#.to_owned()),
+        Just(r#""ErrorCode":0"#.to_owned()),
+        Just(r#""ErrorCode":30001"#.to_owned()),
+        Just(r#""ErrorInfo":"""#.to_owned()),
+        Just(r#""ResultItem":"#.to_owned()),
+        Just(r#""Fail_Account":"#.to_owned()),
+        Just(r#""Invalid_Account":"#.to_owned()),
+        Just(r#""From_Account":"a""#.to_owned()),
+        Just(r#""AddFriendItem":"#.to_owned()),
+        Just(r#""To_Account":"b""#.to_owned()),
+        Just(r#""AddSource":"AddSource_Type_X""#.to_owned()),
+        Just(r#""ResultCode":30539"#.to_owned()),
+        Just(r#""ForceAddFlags":1"#.to_owned()),
+        Just(r#""AddType":"Add_Type_Both""#.to_owned()),
+        Just("1e999".to_owned()),
+        Just("-0".to_owned()),
+        Just("18446744073709551616".to_owned()),
+        Just(r#""\ud800""#.to_owned()),
+        any::<String>(),
+    ];
+    prop::collection::vec(token, 0..40).prop_map(|t| t.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn arbitrary_bytes(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+        decode_everything(&bytes);
+    }
+
+    #[test]
+    fn arbitrary_json_like_text(text in jsonish()) {
+        decode_everything(text.as_bytes());
+    }
+
+    #[test]
+    fn truncations_of_a_valid_reply(cut in 0usize..400) {
+        let body = br#"{"ResultItem":[{"To_Account":"id1","ResultCode":0,"ResultInfo":""},{"To_Account":"id2","ResultCode":30006,"ResultInfo":"Err_SNS_FriendAdd_Unpack_Profile_Data_Fail"}],"Fail_Account":["id2"],"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":"","ErrorDisplay":""}"#;
+        let cut = cut.min(body.len());
+        decode_everything(&body[..cut]);
+        prop_assert_eq!(FriendAdd::decode_reply(&body[..cut]).is_ok(), cut == body.len());
+    }
+}
+
+#[test]
+fn deep_nesting_neither_overflows_the_stack_nor_passes_as_data() {
+    let open = "[".repeat(100_000);
+    let close = "]".repeat(100_000);
+    // An unknown field is skipped without recursion, however deep.
+    let skipped = format!(r#"{{"ActionStatus":"OK","ErrorCode":0,"X":{open}{close}}}"#);
+    assert!(Envelope::decode(skipped.as_bytes()).is_ok());
+    // Where a typed value is expected, the parser's depth limit turns it into an error.
+    let typed = format!(r#"{{"ActionStatus":"OK","ErrorCode":0,"ResultItem":{open}{close}}}"#);
+    assert!(FriendAdd::decode_reply(typed.as_bytes()).is_err());
+    decode_everything(typed.as_bytes());
+}
