@@ -1,0 +1,512 @@
+//! The wire format: the HMAC input, the JSON document, zlib and the UserSig base64 alphabet.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use base64::Engine as _;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use flate2::{Decompress, FlushDecompress, Status};
+use hmac::{Hmac, Mac};
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use sha2::Sha256;
+
+use crate::error::{DecodeError, DecodeErrorKind};
+
+pub(crate) type HmacSha256 = Hmac<Sha256>;
+
+/// The largest JSON document (after inflating) we accept.
+pub(crate) const MAX_PAYLOAD_LEN: usize = 64 * 1024;
+
+/// The longest token we try to decode: base64 of a 64 KiB payload stored without compression
+/// (zlib adds a few bytes per 64 KiB block) is about 87.4 KiB; anything longer is not a token.
+pub(crate) const MAX_TOKEN_LEN: usize = 128 * 1024;
+
+/// Standard base64 (`+ / =`). Decoding accepts missing padding; the official encoders all pad.
+const STANDARD: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+pub(crate) const VERSION: &str = "2.0";
+
+const KEY_VER: &str = "TLS.ver";
+const KEY_IDENTIFIER: &str = "TLS.identifier";
+const KEY_SDKAPPID: &str = "TLS.sdkappid";
+const KEY_EXPIRE: &str = "TLS.expire";
+const KEY_TIME: &str = "TLS.time";
+const KEY_USERBUF: &str = "TLS.userbuf";
+const KEY_SIG: &str = "TLS.sig";
+
+/// The fields that go into the HMAC (spec §3.2), borrowed from wherever they live.
+pub(crate) struct Fields<'a> {
+    pub(crate) identifier: &'a str,
+    pub(crate) sdkappid: u64,
+    pub(crate) time: u64,
+    pub(crate) expire: u64,
+    /// `TLS.userbuf` exactly as it appears in the token (standard base64), if present.
+    pub(crate) userbuf_b64: Option<&'a str>,
+}
+
+impl Fields<'_> {
+    /// Feeds the HMAC input into `mac`:
+    /// `TLS.identifier:{id}\nTLS.sdkappid:{n}\nTLS.time:{n}\nTLS.expire:{n}\n[TLS.userbuf:{b64}\n]`.
+    pub(crate) fn sign(&self, mac: &mut HmacSha256) {
+        let mut digits = [0; 20];
+        mac.update(b"TLS.identifier:");
+        mac.update(self.identifier.as_bytes());
+        mac.update(b"\nTLS.sdkappid:");
+        mac.update(decimal(self.sdkappid, &mut digits));
+        mac.update(b"\nTLS.time:");
+        mac.update(decimal(self.time, &mut digits));
+        mac.update(b"\nTLS.expire:");
+        mac.update(decimal(self.expire, &mut digits));
+        mac.update(b"\n");
+        if let Some(userbuf) = self.userbuf_b64 {
+            mac.update(b"TLS.userbuf:");
+            mac.update(userbuf.as_bytes());
+            mac.update(b"\n");
+        }
+    }
+}
+
+/// Writes `n` in decimal, without padding, at the end of `buf` and returns those bytes.
+fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut start = buf.len();
+    loop {
+        start -= 1;
+        // `n % 10 < 10`, so the cast cannot truncate.
+        buf[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    &buf[start..]
+}
+
+pub(crate) fn encode_b64(bytes: &[u8]) -> String {
+    STANDARD.encode(bytes)
+}
+
+/// The JSON document, in the key order of the spec's reference token.
+#[derive(Serialize)]
+struct Document<'a> {
+    #[serde(rename = "TLS.ver")]
+    ver: &'a str,
+    #[serde(rename = "TLS.identifier")]
+    identifier: &'a str,
+    #[serde(rename = "TLS.sdkappid")]
+    sdkappid: u64,
+    #[serde(rename = "TLS.expire")]
+    expire: u64,
+    #[serde(rename = "TLS.time")]
+    time: u64,
+    #[serde(rename = "TLS.userbuf", skip_serializing_if = "Option::is_none")]
+    userbuf: Option<&'a str>,
+    #[serde(rename = "TLS.sig")]
+    sig: &'a str,
+}
+
+/// Serializes, wraps in zlib and base64-encodes a signed token.
+pub(crate) fn encode_token(fields: &Fields<'_>, sig: &[u8]) -> serde_json::Result<String> {
+    let sig = encode_b64(sig);
+    let document = Document {
+        ver: VERSION,
+        identifier: fields.identifier,
+        sdkappid: fields.sdkappid,
+        expire: fields.expire,
+        time: fields.time,
+        userbuf: fields.userbuf_b64,
+        sig: &sig,
+    };
+    let json = serde_json::to_vec(&document)?;
+    Ok(STANDARD
+        .encode(zlib_stored(&json))
+        .chars()
+        .map(to_url_alphabet)
+        .collect())
+}
+
+/// A zlib stream (RFC 1950) holding `data` in stored, uncompressed deflate blocks (RFC 1951
+/// §3.2.4), as Go's official library writes by default. Setting up a deflate compressor costs
+/// about 15 µs, far more than compressing a 200-byte document saves; every zlib decoder reads
+/// stored blocks.
+fn zlib_stored(data: &[u8]) -> Vec<u8> {
+    const MAX_BLOCK: usize = u16::MAX as usize;
+    let blocks = data.len().div_ceil(MAX_BLOCK).max(1);
+    let mut out = Vec::with_capacity(2 + blocks * 5 + data.len() + 4);
+    // CMF: deflate with a 32 KiB window; FLG: fastest level, no dictionary, check bits making
+    // 0x7801 a multiple of 31.
+    out.extend_from_slice(&[0x78, 0x01]);
+    let mut chunks = data.chunks(MAX_BLOCK).peekable();
+    loop {
+        let chunk = chunks.next().unwrap_or_default();
+        let last = chunks.peek().is_none();
+        // BFINAL in bit 0, BTYPE 00 (stored); the rest of the byte is padding.
+        out.push(u8::from(last));
+        // `chunks(MAX_BLOCK)` yields at most u16::MAX bytes.
+        let len = u16::try_from(chunk.len()).unwrap_or(u16::MAX);
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&(!len).to_le_bytes());
+        out.extend_from_slice(chunk);
+        if last {
+            break;
+        }
+    }
+    out.extend_from_slice(&adler32(data).to_be_bytes());
+    out
+}
+
+/// Adler-32 (RFC 1950 §8).
+fn adler32(data: &[u8]) -> u32 {
+    const MOD: u32 = 65_521;
+    // The most bytes before `b` can overflow a u32 (zlib's NMAX).
+    const NMAX: usize = 5_552;
+    let (mut a, mut b) = (1_u32, 0_u32);
+    for chunk in data.chunks(NMAX) {
+        for &byte in chunk {
+            a += u32::from(byte);
+            b += a;
+        }
+        a %= MOD;
+        b %= MOD;
+    }
+    (b << 16) | a
+}
+
+fn to_url_alphabet(c: char) -> char {
+    match c {
+        '+' => '*',
+        '/' => '-',
+        '=' => '_',
+        other => other,
+    }
+}
+
+/// A token's fields, borrowed from its inflated JSON where possible.
+pub(crate) struct Decoded<'a> {
+    pub(crate) ver: Option<Cow<'a, str>>,
+    pub(crate) identifier: Cow<'a, str>,
+    pub(crate) sdkappid: u64,
+    pub(crate) time: u64,
+    pub(crate) expire: u64,
+    /// `TLS.userbuf` as written in the token: the HMAC covers this text, not the bytes.
+    pub(crate) userbuf_b64: Option<Cow<'a, str>>,
+    pub(crate) userbuf: Option<Vec<u8>>,
+    pub(crate) sig: [u8; 32],
+}
+
+impl Decoded<'_> {
+    pub(crate) fn fields(&self) -> Fields<'_> {
+        Fields {
+            identifier: &self.identifier,
+            sdkappid: self.sdkappid,
+            time: self.time,
+            expire: self.expire,
+            userbuf_b64: self.userbuf_b64.as_deref(),
+        }
+    }
+}
+
+/// Reverses the URL alphabet and base64-decodes, then inflates with a size cap.
+pub(crate) fn inflate_token(token: &str) -> Result<Vec<u8>, DecodeError> {
+    if token.len() > MAX_TOKEN_LEN {
+        return Err(DecodeError::new(DecodeErrorKind::TooLarge));
+    }
+    let standard: Vec<u8> = token
+        .bytes()
+        .map(|b| match b {
+            b'*' => b'+',
+            b'-' => b'/',
+            b'_' => b'=',
+            other => other,
+        })
+        .collect();
+    let compressed = STANDARD
+        .decode(standard)
+        .map_err(|error| DecodeError::with_source(DecodeErrorKind::Base64, error))?;
+
+    inflate(&compressed)
+}
+
+/// Inflates a zlib stream into at most [`MAX_PAYLOAD_LEN`] bytes. Bytes after the end of the
+/// stream are ignored, as by zlib itself.
+fn inflate(compressed: &[u8]) -> Result<Vec<u8>, DecodeError> {
+    let zlib_error = |source| DecodeError::with_source(DecodeErrorKind::Zlib, source);
+    // `FlushDecompress::None` throughout: miniz_oxide treats `Finish` on the first call as
+    // one-shot decompression and fails if the output does not fit the buffer at once.
+    let mut inflater = Decompress::new(true);
+    // Room for a compression ratio of 4 (stored tokens need less); grown below if needed.
+    let mut json = Vec::with_capacity(
+        compressed
+            .len()
+            .saturating_mul(4)
+            .clamp(256, MAX_PAYLOAD_LEN),
+    );
+    loop {
+        let (read, written) = (inflater.total_in(), inflater.total_out());
+        let input = usize::try_from(read)
+            .ok()
+            .and_then(|read| compressed.get(read..))
+            .unwrap_or_default();
+        let status = inflater
+            .decompress_vec(input, &mut json, FlushDecompress::None)
+            .map_err(zlib_error)?;
+        // The buffer grows to one byte past the cap, so an oversized payload is detected
+        // rather than cut.
+        if json.len() > MAX_PAYLOAD_LEN {
+            return Err(DecodeError::new(DecodeErrorKind::TooLarge));
+        }
+        if status == Status::StreamEnd {
+            return Ok(json);
+        }
+        if json.len() == json.capacity() {
+            let target = json.capacity().saturating_mul(2).min(MAX_PAYLOAD_LEN + 1);
+            json.reserve_exact(target - json.len());
+        } else if inflater.total_in() == read && inflater.total_out() == written {
+            // No room was missing and nothing moved: the stream is truncated.
+            return Err(DecodeError::new(DecodeErrorKind::Zlib));
+        }
+    }
+}
+
+/// The JSON object with each known field kept raw, so a field of the wrong type is reported
+/// by name. Unknown fields are ignored; a repeated field is an error.
+#[derive(Deserialize)]
+struct RawDocument<'a> {
+    #[serde(rename = "TLS.ver", borrow)]
+    ver: Option<&'a RawValue>,
+    #[serde(rename = "TLS.identifier", borrow)]
+    identifier: Option<&'a RawValue>,
+    #[serde(rename = "TLS.sdkappid", borrow)]
+    sdkappid: Option<&'a RawValue>,
+    #[serde(rename = "TLS.expire", borrow)]
+    expire: Option<&'a RawValue>,
+    #[serde(rename = "TLS.time", borrow)]
+    time: Option<&'a RawValue>,
+    #[serde(rename = "TLS.userbuf", borrow)]
+    userbuf: Option<&'a RawValue>,
+    #[serde(rename = "TLS.sig", borrow)]
+    sig: Option<&'a RawValue>,
+}
+
+/// Parses the inflated JSON document.
+pub(crate) fn parse(json: &[u8]) -> Result<Decoded<'_>, DecodeError> {
+    let raw: RawDocument<'_> = serde_json::from_slice(json)
+        .map_err(|error| DecodeError::with_source(DecodeErrorKind::Json, error))?;
+
+    let sig_b64 = string(required(raw.sig, KEY_SIG)?, KEY_SIG)?;
+    let mut sig = [0; 32];
+    match STANDARD.decode_slice(sig_b64.as_bytes(), &mut sig) {
+        Ok(32) => {}
+        Ok(_) => return Err(DecodeError::new(DecodeErrorKind::InvalidField(KEY_SIG))),
+        Err(error) => {
+            return Err(DecodeError::with_source(
+                DecodeErrorKind::InvalidField(KEY_SIG),
+                error,
+            ));
+        }
+    }
+
+    let userbuf_b64 = raw
+        .userbuf
+        .map(|userbuf| string(userbuf, KEY_USERBUF))
+        .transpose()?;
+    let userbuf = userbuf_b64
+        .as_deref()
+        .map(|b64| {
+            STANDARD.decode(b64).map_err(|error| {
+                DecodeError::with_source(DecodeErrorKind::InvalidField(KEY_USERBUF), error)
+            })
+        })
+        .transpose()?;
+
+    Ok(Decoded {
+        ver: raw.ver.map(|ver| string(ver, KEY_VER)).transpose()?,
+        identifier: string(required(raw.identifier, KEY_IDENTIFIER)?, KEY_IDENTIFIER)?,
+        sdkappid: number(required(raw.sdkappid, KEY_SDKAPPID)?, KEY_SDKAPPID)?,
+        time: number(required(raw.time, KEY_TIME)?, KEY_TIME)?,
+        expire: number(required(raw.expire, KEY_EXPIRE)?, KEY_EXPIRE)?,
+        userbuf_b64,
+        userbuf,
+        sig,
+    })
+}
+
+fn required<'a>(
+    value: Option<&'a RawValue>,
+    key: &'static str,
+) -> Result<&'a RawValue, DecodeError> {
+    value.ok_or(DecodeError::new(DecodeErrorKind::MissingField(key)))
+}
+
+fn invalid(key: &'static str, error: serde_json::Error) -> DecodeError {
+    DecodeError::with_source(DecodeErrorKind::InvalidField(key), error)
+}
+
+#[derive(Deserialize)]
+struct BorrowedStr<'a>(#[serde(borrow)] Cow<'a, str>);
+
+fn string<'a>(value: &'a RawValue, key: &'static str) -> Result<Cow<'a, str>, DecodeError> {
+    serde_json::from_str::<BorrowedStr<'a>>(value.get())
+        .map(|s| s.0)
+        .map_err(|error| invalid(key, error))
+}
+
+fn number(value: &RawValue, key: &'static str) -> Result<u64, DecodeError> {
+    serde_json::from_str::<Lenient>(value.get())
+        .map(|n| n.0)
+        .map_err(|error| invalid(key, error))
+}
+
+/// A non-negative integer written as a JSON integer, as an integral float (`1.7e9`), or as a
+/// string of decimal digits (PHP emits whatever type the caller passed in).
+struct Lenient(u64);
+
+impl<'de> Deserialize<'de> for Lenient {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(LenientVisitor).map(Lenient)
+    }
+}
+
+struct LenientVisitor;
+
+impl Visitor<'_> for LenientVisitor {
+    type Value = u64;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a non-negative integer, as a number or a string of digits")
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<u64, E> {
+        Ok(v)
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<u64, E> {
+        u64::try_from(v).map_err(|_| E::custom("negative number"))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<u64, E> {
+        // 2^64 is exactly representable; every integral f64 below it fits in a u64.
+        if v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v < 18_446_744_073_709_551_616.0 {
+            Ok(v as u64)
+        } else {
+            Err(E::custom("not a non-negative integer"))
+        }
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<u64, E> {
+        if v.is_empty() || v.len() > 20 || !v.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(E::custom("string is not a decimal integer"));
+        }
+        v.parse()
+            .map_err(|_| E::custom("string is not a decimal integer"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimal_has_no_padding() {
+        let mut buf = [0; 20];
+        assert_eq!(decimal(0, &mut buf), b"0");
+        assert_eq!(decimal(7, &mut buf), b"7");
+        assert_eq!(decimal(1_700_000_000, &mut buf), b"1700000000");
+        assert_eq!(decimal(u64::MAX, &mut buf), b"18446744073709551615");
+    }
+
+    fn inflate_with_flate2(zlib: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::ZlibDecoder::new(zlib), &mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn zlib_stored_is_read_by_flate2_and_by_us() {
+        for len in [0, 1, 200, 65_535, 65_536, 150_000] {
+            let data: Vec<u8> = (0..len).map(|i| (i * 31 % 251) as u8).collect();
+            let zlib = zlib_stored(&data);
+            assert_eq!(inflate_with_flate2(&zlib), data, "length {len}");
+            if len <= MAX_PAYLOAD_LEN {
+                assert_eq!(inflate(&zlib).unwrap(), data, "length {len}");
+            } else {
+                assert_eq!(
+                    inflate(&zlib).unwrap_err().kind(),
+                    DecodeErrorKind::TooLarge
+                );
+            }
+        }
+        assert_eq!(
+            &zlib_stored(b"")[..],
+            &[0x78, 0x01, 1, 0, 0, 0xff, 0xff, 0, 0, 0, 1]
+        );
+    }
+
+    #[test]
+    fn adler32_known_values() {
+        assert_eq!(adler32(b""), 1);
+        assert_eq!(adler32(b"Wikipedia"), 0x11E6_0398);
+        // Long runs of 0xff exercise the deferred modulo.
+        let ff = vec![0xff; 100_000];
+        let mut reference = (1_u64, 0_u64);
+        for &byte in &ff {
+            reference.0 = (reference.0 + u64::from(byte)) % 65_521;
+            reference.1 = (reference.1 + reference.0) % 65_521;
+        }
+        assert_eq!(u64::from(adler32(&ff)), (reference.1 << 16) | reference.0);
+    }
+
+    #[test]
+    fn inflate_grows_to_the_cap_and_no_further() {
+        use std::io::Write;
+        for (len, ok) in [(MAX_PAYLOAD_LEN, true), (MAX_PAYLOAD_LEN + 1, false)] {
+            let mut encoder =
+                flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+            encoder.write_all(&vec![b'x'; len]).unwrap();
+            let zlib = encoder.finish().unwrap();
+            match inflate(&zlib) {
+                Ok(out) => assert!(ok && out.len() == len, "length {len}"),
+                Err(error) => {
+                    assert!(!ok, "length {len}");
+                    assert_eq!(error.kind(), DecodeErrorKind::TooLarge);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn inflate_rejects_truncated_streams() {
+        let zlib = zlib_stored(b"{\"TLS.sig\":\"x\"}");
+        for cut in 0..zlib.len() {
+            assert_eq!(
+                inflate(&zlib[..cut]).unwrap_err().kind(),
+                DecodeErrorKind::Zlib,
+                "cut at {cut}"
+            );
+        }
+        assert!(inflate(&zlib).is_ok());
+    }
+
+    #[test]
+    fn lenient_numbers() {
+        let parse = |s: &str| serde_json::from_str::<Lenient>(s).map(|n| n.0).ok();
+        assert_eq!(parse("1400000000"), Some(1_400_000_000));
+        assert_eq!(parse("\"1400000000\""), Some(1_400_000_000));
+        assert_eq!(parse("1.4e9"), Some(1_400_000_000));
+        assert_eq!(parse("18446744073709551615"), Some(u64::MAX));
+        assert_eq!(parse("-1"), None);
+        assert_eq!(parse("1.5"), None);
+        assert_eq!(parse("\"\""), None);
+        assert_eq!(parse("\"+1\""), None);
+        assert_eq!(parse("\" 1\""), None);
+        assert_eq!(parse("\"18446744073709551616\""), None);
+        assert_eq!(parse("1e300"), None);
+        assert_eq!(parse("true"), None);
+        assert_eq!(parse("null"), None);
+        assert_eq!(parse("[1]"), None);
+    }
+}
