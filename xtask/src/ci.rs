@@ -1,0 +1,327 @@
+//! `cargo xtask ci`: the checks CI runs, in order, stopping at the first
+//! failure.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::error::{Result, bail};
+use crate::process::{self, Output};
+
+/// One CI step: a Cargo invocation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Step {
+    /// The name used on the command line (`cargo xtask ci NAME`).
+    pub(crate) name: &'static str,
+    /// What the step checks, for `--help`.
+    pub(crate) summary: &'static str,
+    /// The Cargo arguments.
+    pub(crate) args: &'static [&'static str],
+    /// Whether the step denies rustdoc warnings through `RUSTDOCFLAGS`.
+    pub(crate) deny_rustdoc_warnings: bool,
+}
+
+/// The CI steps, in the order they run.
+pub(crate) const STEPS: [Step; 5] = [
+    Step {
+        name: "fmt",
+        summary: "formatting is rustfmt's",
+        args: &["fmt", "--all", "--", "--check"],
+        deny_rustdoc_warnings: false,
+    },
+    Step {
+        name: "clippy",
+        summary: "no compiler or clippy warnings, all targets",
+        args: &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--locked",
+            "--",
+            "-D",
+            "warnings",
+        ],
+        deny_rustdoc_warnings: false,
+    },
+    Step {
+        name: "test",
+        summary: "unit, integration and doc tests",
+        args: &["test", "--workspace", "--locked"],
+        deny_rustdoc_warnings: false,
+    },
+    Step {
+        name: "bench",
+        summary: "benchmarks build (they are not run)",
+        args: &["build", "--workspace", "--benches", "--locked"],
+        deny_rustdoc_warnings: false,
+    },
+    Step {
+        name: "doc",
+        summary: "API docs build without warnings",
+        args: &["doc", "--workspace", "--no-deps", "--locked"],
+        deny_rustdoc_warnings: true,
+    },
+];
+
+/// The steps named on the command line, in the canonical order; all of
+/// them when no name is given.
+pub(crate) fn select(names: &[String]) -> Result<Vec<Step>> {
+    if names.is_empty() {
+        return Ok(STEPS.to_vec());
+    }
+    for name in names {
+        if !STEPS.iter().any(|step| step.name == name) {
+            let known: Vec<_> = STEPS.iter().map(|step| step.name).collect();
+            bail!(
+                "unknown CI step `{name}`; the steps are: {}",
+                known.join(", ")
+            );
+        }
+    }
+    Ok(STEPS
+        .iter()
+        .filter(|step| names.iter().any(|name| name == step.name))
+        .copied()
+        .collect())
+}
+
+impl Step {
+    /// The command that runs the step in the workspace at `root`.
+    pub(crate) fn command(&self, root: &Path) -> Command {
+        let mut command = process::cargo(root, self.args);
+        if self.deny_rustdoc_warnings {
+            let mut flags = std::env::var_os("RUSTDOCFLAGS").unwrap_or_default();
+            if !flags.is_empty() {
+                flags.push(" ");
+            }
+            flags.push("-D warnings");
+            command.env("RUSTDOCFLAGS", flags);
+        }
+        command
+    }
+}
+
+/// How a step went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// The step passed.
+    Passed,
+    /// The step failed, with the reason.
+    Failed(String),
+    /// The step did not run because an earlier one failed.
+    NotRun,
+}
+
+/// A step's outcome and duration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StepReport {
+    /// The step's name.
+    pub(crate) name: &'static str,
+    /// How it went.
+    pub(crate) outcome: Outcome,
+    /// How long it took (zero when it did not run).
+    pub(crate) duration: Duration,
+}
+
+/// Runs the steps in the workspace at `root`, stopping at the first failure.
+/// Headers go to `out`; the steps' own output is handled as `output` says.
+pub(crate) fn run(
+    root: &Path,
+    steps: &[Step],
+    output: Output,
+    out: &mut dyn Write,
+) -> std::io::Result<Vec<StepReport>> {
+    let mut reports = Vec::new();
+    let mut failed = false;
+    for (index, step) in steps.iter().enumerate() {
+        if failed {
+            reports.push(StepReport {
+                name: step.name,
+                outcome: Outcome::NotRun,
+                duration: Duration::ZERO,
+            });
+            continue;
+        }
+        let mut command = step.command(root);
+        writeln!(
+            out,
+            "==> ci [{}/{}] {}: {}",
+            index + 1,
+            steps.len(),
+            step.name,
+            process::describe(&command)
+        )?;
+        out.flush()?;
+        let started = Instant::now();
+        let result = process::run(&mut command, output);
+        let duration = started.elapsed();
+        let outcome = match result {
+            Ok(()) => Outcome::Passed,
+            Err(err) => {
+                failed = true;
+                writeln!(out, "==> ci: {} failed: {err}", step.name)?;
+                Outcome::Failed(err.to_string())
+            }
+        };
+        reports.push(StepReport {
+            name: step.name,
+            outcome,
+            duration,
+        });
+    }
+    Ok(reports)
+}
+
+/// Whether every step passed.
+pub(crate) fn all_passed(reports: &[StepReport]) -> bool {
+    reports
+        .iter()
+        .all(|report| report.outcome == Outcome::Passed)
+}
+
+/// Writes the summary table: each step, its outcome and duration.
+pub(crate) fn write_summary(reports: &[StepReport], out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(out, "==> ci summary")?;
+    let mut total = Duration::ZERO;
+    let (mut passed, mut failed, mut not_run) = (0, 0, 0);
+    for report in reports {
+        total += report.duration;
+        let (status, time) = match report.outcome {
+            Outcome::Passed => {
+                passed += 1;
+                ("ok", format_duration(report.duration))
+            }
+            Outcome::Failed(_) => {
+                failed += 1;
+                ("FAILED", format_duration(report.duration))
+            }
+            Outcome::NotRun => {
+                not_run += 1;
+                ("not run", String::new())
+            }
+        };
+        let line = format!("    {:<8} {status:<8} {time:>8}", report.name);
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    writeln!(
+        out,
+        "    {passed} step(s) passed, {failed} failed, {not_run} not run in {}",
+        format_duration(total)
+    )
+}
+
+/// `1.2s`, or `2m03.4s` from a minute on.
+fn format_duration(duration: Duration) -> String {
+    let tenths = duration.as_millis() / 100;
+    let (minutes, tenths) = (tenths / 600, tenths % 600);
+    if minutes > 0 {
+        format!("{minutes}m{:02}.{}s", tenths / 10, tenths % 10)
+    } else {
+        format!("{}.{}s", tenths / 10, tenths % 10)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testutil::{TempDir, fake_workspace, generate_lockfile};
+    use std::ffi::OsString;
+
+    /// The `RUSTDOCFLAGS` a command sets.
+    fn rustdocflags(command: &Command) -> Option<OsString> {
+        command
+            .get_envs()
+            .find(|(key, _)| *key == "RUSTDOCFLAGS")
+            .and_then(|(_, value)| value.map(ToOwned::to_owned))
+    }
+
+    #[test]
+    fn selects_steps_in_canonical_order() {
+        let names = |steps: Vec<Step>| steps.iter().map(|s| s.name).collect::<Vec<_>>();
+        assert_eq!(
+            names(select(&[]).unwrap()),
+            ["fmt", "clippy", "test", "bench", "doc"]
+        );
+        let picked = select(&["doc".into(), "fmt".into(), "doc".into()]).unwrap();
+        assert_eq!(names(picked), ["fmt", "doc"]);
+        let err = select(&["lint".into()]).unwrap_err();
+        assert!(err.to_string().contains("unknown CI step `lint`"), "{err}");
+    }
+
+    #[test]
+    fn commands_are_the_documented_ones() {
+        let root = Path::new("/w");
+        let describe = |name: &str| {
+            let step = STEPS.iter().find(|s| s.name == name).unwrap();
+            process::describe(&step.command(root))
+        };
+        assert_eq!(describe("fmt"), "cargo fmt --all -- --check");
+        assert_eq!(
+            describe("clippy"),
+            "cargo clippy --workspace --all-targets --locked -- -D warnings"
+        );
+        assert_eq!(describe("test"), "cargo test --workspace --locked");
+        assert_eq!(
+            describe("bench"),
+            "cargo build --workspace --benches --locked"
+        );
+        let doc = STEPS[4].command(root);
+        let flags = rustdocflags(&doc).unwrap();
+        assert!(flags.to_string_lossy().ends_with("-D warnings"));
+    }
+
+    #[test]
+    fn formats_durations() {
+        assert_eq!(format_duration(Duration::from_millis(1_234)), "1.2s");
+        assert_eq!(format_duration(Duration::from_millis(123_456)), "2m03.4s");
+    }
+
+    #[test]
+    fn runs_steps_on_a_workspace_and_stops_at_the_first_failure() {
+        let dir = TempDir::new("ci-run");
+        fake_workspace(dir.path());
+        generate_lockfile(dir.path());
+        let steps = select(&["fmt".into(), "test".into()]).unwrap();
+
+        let mut log = Vec::new();
+        let reports = run(dir.path(), &steps, Output::Capture, &mut log).unwrap();
+        let log = String::from_utf8(log).unwrap();
+        assert!(all_passed(&reports), "{reports:?}\n{log}");
+        assert!(
+            log.contains("==> ci [1/2] fmt: cargo fmt --all -- --check"),
+            "{log}"
+        );
+        assert!(
+            log.contains("==> ci [2/2] test: cargo test --workspace --locked"),
+            "{log}"
+        );
+
+        // Break the formatting: fmt fails and test does not run.
+        let lib = dir.path().join("crates/core/src/lib.rs");
+        let source = std::fs::read_to_string(&lib).unwrap();
+        std::fs::write(
+            &lib,
+            source.replace("pub fn answer() -> u32 {", "pub fn answer( ) -> u32 {"),
+        )
+        .unwrap();
+        let mut log = Vec::new();
+        let reports = run(dir.path(), &steps, Output::Capture, &mut log).unwrap();
+        assert!(!all_passed(&reports));
+        assert!(
+            matches!(reports[0].outcome, Outcome::Failed(_)),
+            "{reports:?}"
+        );
+        assert_eq!(reports[1].outcome, Outcome::NotRun);
+
+        let mut summary = Vec::new();
+        write_summary(&reports, &mut summary).unwrap();
+        let summary = String::from_utf8(summary).unwrap();
+        assert!(summary.contains("fmt      FAILED"), "{summary}");
+        assert!(summary.contains("test     not run"), "{summary}");
+        assert!(
+            summary.contains("0 step(s) passed, 1 failed, 1 not run"),
+            "{summary}"
+        );
+    }
+}
