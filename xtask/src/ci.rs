@@ -1,6 +1,7 @@
 //! `cargo xtask ci`: the checks CI runs, in order, stopping at the first
 //! failure.
 
+use std::ffi::OsString;
 use std::io::Write;
 use std::path::Path;
 use std::process::Command;
@@ -20,15 +21,22 @@ pub(crate) struct Step {
     pub(crate) args: &'static [&'static str],
     /// Whether the step denies rustdoc warnings through `RUSTDOCFLAGS`.
     pub(crate) deny_rustdoc_warnings: bool,
+    /// Work done before the Cargo command (e.g. installing test peers); returns environment
+    /// variables for the command.
+    pub(crate) prepare: Option<Prepare>,
 }
 
+/// A step's preparation: given the workspace root, the environment to add to its command.
+pub(crate) type Prepare = fn(&Path) -> Result<Vec<(&'static str, OsString)>>;
+
 /// The CI steps, in the order they run.
-pub(crate) const STEPS: [Step; 5] = [
+pub(crate) const STEPS: [Step; 6] = [
     Step {
         name: "fmt",
         summary: "formatting is rustfmt's",
         args: &["fmt", "--all", "--", "--check"],
         deny_rustdoc_warnings: false,
+        prepare: None,
     },
     Step {
         name: "clippy",
@@ -43,24 +51,42 @@ pub(crate) const STEPS: [Step; 5] = [
             "warnings",
         ],
         deny_rustdoc_warnings: false,
+        prepare: None,
     },
     Step {
         name: "test",
         summary: "unit, integration and doc tests",
         args: &["test", "--workspace", "--locked"],
         deny_rustdoc_warnings: false,
+        prepare: None,
+    },
+    Step {
+        name: "interop",
+        summary: "UserSigs interoperate with Tencent's Python and Node libraries (installs them)",
+        args: &[
+            "test",
+            "--package",
+            "tencent-im-usersig",
+            "--test",
+            "interop",
+            "--locked",
+        ],
+        deny_rustdoc_warnings: false,
+        prepare: Some(install_interop_peers),
     },
     Step {
         name: "bench",
         summary: "benchmarks build (they are not run)",
         args: &["build", "--workspace", "--benches", "--locked"],
         deny_rustdoc_warnings: false,
+        prepare: None,
     },
     Step {
         name: "doc",
         summary: "API docs build without warnings",
         args: &["doc", "--workspace", "--no-deps", "--locked"],
         deny_rustdoc_warnings: true,
+        prepare: None,
     },
 ];
 
@@ -144,6 +170,30 @@ pub(crate) fn run(
             continue;
         }
         let mut command = step.command(root);
+        if let Some(prepare) = step.prepare {
+            writeln!(
+                out,
+                "==> ci [{}/{}] {}: preparing",
+                index + 1,
+                steps.len(),
+                step.name
+            )?;
+            match prepare(root) {
+                Ok(envs) => {
+                    command.envs(envs);
+                }
+                Err(err) => {
+                    failed = true;
+                    writeln!(out, "==> ci: {} failed: {err}", step.name)?;
+                    reports.push(StepReport {
+                        name: step.name,
+                        outcome: Outcome::Failed(err.to_string()),
+                        duration: Duration::ZERO,
+                    });
+                    continue;
+                }
+            }
+        }
         writeln!(
             out,
             "==> ci [{}/{}] {}: {}",
@@ -171,6 +221,30 @@ pub(crate) fn run(
         });
     }
     Ok(reports)
+}
+
+/// Installs the official UserSig libraries with `crates/usersig/interop/setup.sh` under
+/// `target/interop`, and points the interop test at them, requiring it to run.
+fn install_interop_peers(root: &Path) -> Result<Vec<(&'static str, OsString)>> {
+    let dir = root.join("target").join("interop");
+    let mut setup = Command::new("sh");
+    setup
+        .arg(root.join("crates/usersig/interop/setup.sh"))
+        .arg(&dir)
+        .current_dir(root)
+        .stdout(std::process::Stdio::null());
+    process::run(&mut setup, Output::Inherit)?;
+    Ok(vec![
+        ("TIM_REQUIRE_INTEROP", OsString::from("1")),
+        (
+            "TIM_INTEROP_PYTHONPATH",
+            dir.join("python").into_os_string(),
+        ),
+        (
+            "TIM_INTEROP_NODE_MODULES",
+            dir.join("node").join("node_modules").into_os_string(),
+        ),
+    ])
 }
 
 /// Whether every step passed.
@@ -226,7 +300,6 @@ fn format_duration(duration: Duration) -> String {
 mod tests {
     use super::*;
     use crate::testutil::{TempDir, fake_workspace, generate_lockfile};
-    use std::ffi::OsString;
 
     /// The `RUSTDOCFLAGS` a command sets.
     fn rustdocflags(command: &Command) -> Option<OsString> {
@@ -241,7 +314,7 @@ mod tests {
         let names = |steps: Vec<Step>| steps.iter().map(|s| s.name).collect::<Vec<_>>();
         assert_eq!(
             names(select(&[]).unwrap()),
-            ["fmt", "clippy", "test", "bench", "doc"]
+            ["fmt", "clippy", "test", "interop", "bench", "doc"]
         );
         let picked = select(&["doc".into(), "fmt".into(), "doc".into()]).unwrap();
         assert_eq!(names(picked), ["fmt", "doc"]);
@@ -266,7 +339,15 @@ mod tests {
             describe("bench"),
             "cargo build --workspace --benches --locked"
         );
-        let doc = STEPS[4].command(root);
+        assert_eq!(
+            describe("interop"),
+            "cargo test --package tencent-im-usersig --test interop --locked"
+        );
+        let doc = STEPS
+            .iter()
+            .find(|s| s.name == "doc")
+            .unwrap()
+            .command(root);
         let flags = rustdocflags(&doc).unwrap();
         assert!(flags.to_string_lossy().ends_with("-D warnings"));
     }
