@@ -60,7 +60,8 @@ impl fmt::Display for ErrorClass {
 ///
 /// A newtype rather than an enum: Tencent adds codes, and a code this crate does not know keeps
 /// its number, with [`ErrorClass::Unknown`]. Every code of the spec (§1.7 public codes, §2.5
-/// friend_add codes) has a named constant, a description and a class.
+/// friend_add codes) and of `docs/commands.md` (profile and account codes) has a named constant,
+/// a description and a class.
 ///
 /// ```
 /// use tencent_im_protocol::{ErrorClass, ErrorCode};
@@ -226,6 +227,29 @@ error_codes! {
     /// `31804`: the account to delete from does not exist.
     SNS_DELETE_ACCOUNT_NOT_FOUND = 31804, Permanent, "the account does not exist";
 
+    // Profile codes: portrait_set, and the profile part of account_import and
+    // multiaccount_import (docs/commands.md).
+    /// `40001`: bad request parameters (see `ErrorInfo`, e.g. `Err_Profile_Comm_Decode_Fail`).
+    PROFILE_BAD_REQUEST = 40001, Permanent, "bad request parameters (see ErrorInfo)";
+    /// `40003`: the account does not exist.
+    PROFILE_ACCOUNT_NOT_FOUND = 40003, Permanent, "the requested account does not exist";
+    /// `40004`: the request needs app admin permission.
+    PROFILE_ADMIN_REQUIRED = 40004, Permanent, "the request needs app admin permission";
+    /// `40005`: a profile field contains a sensitive word.
+    PROFILE_SENSITIVE_WORD = 40005, Permanent, "a profile field contains a sensitive word";
+    /// `40006`: internal server error while writing profile data.
+    PROFILE_INTERNAL_ERROR = 40006, Transient, "internal server error while writing profile data, retry later";
+    /// `40008`: the field may not be written (its write permission excludes the caller).
+    PROFILE_NO_WRITE_PERMISSION = 40008, Permanent, "no write permission for the profile field";
+    /// `40009`: the field's tag does not exist.
+    PROFILE_TAG_NOT_FOUND = 40009, Permanent, "the profile field's tag does not exist";
+    /// `40601`: a field's value is longer than 500 bytes.
+    PROFILE_VALUE_TOO_LONG = 40601, Permanent, "a profile field's value is longer than 500 bytes";
+    /// `40605`: a standard field's value is not one it accepts.
+    PROFILE_BAD_STANDARD_VALUE = 40605, Permanent, "invalid value for a standard profile field";
+    /// `40610`: a field's value has the wrong type.
+    PROFILE_VALUE_TYPE_MISMATCH = 40610, Permanent, "a profile field's value has the wrong type";
+
     // Public codes (spec §1.7).
     /// `60002`: HTTP parse error; check the URL format.
     HTTP_PARSE_ERROR = 60002, Permanent, "HTTP parse error, check the URL format";
@@ -305,6 +329,9 @@ error_codes! {
     INVALID_PARAMETER = 70402, Permanent, "invalid parameter";
     /// `70403`: the request needs app admin permission.
     ADMIN_PERMISSION_REQUIRED = 70403, Permanent, "the request needs app admin permission";
+    /// `70404`: account_import timed out setting the account's basic profile (older
+    /// account_import documentation).
+    IMPORT_PROFILE_TIMEOUT = 70404, Transient, "timed out setting the imported account's profile, retry";
     /// `70500`: internal server error.
     INTERNAL_ERROR = 70500, Transient, "internal server error, retry later";
     /// `71000`: account deletion is not allowed for this edition.
@@ -372,6 +399,8 @@ mod tests {
             60015, 60016, 60017, 60018, 60019, 60020, 60021, 70001, 70002, 70003, 70005, 70009,
             70013, 70014, 70016, 70020, 70050, 70051, 70107, 70114, 70169, 70202, 70206, 70398,
             70402, 70403, 70500, 71000, 80001, 80002,
+            // docs/commands.md: profile and account codes.
+            40001, 40003, 40004, 40005, 40006, 40008, 40009, 40601, 40605, 40610, 70404,
         ];
         for code in spec {
             let code = ErrorCode::new(code);

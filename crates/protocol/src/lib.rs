@@ -8,6 +8,8 @@ mod error_code;
 mod serde_util;
 mod validate;
 
+pub mod im_open_login_svc;
+pub mod profile;
 pub mod sns;
 
 pub use command::Command;
@@ -16,3 +18,5 @@ pub use envelope::{ActionStatus, Envelope, Reply};
 pub use error::{ApiError, DecodeError, ReplyError, ValidationError, Violation};
 pub use error_code::{ErrorClass, ErrorCode};
 pub use validate::USER_ID_MAX_BYTES;
+
+pub mod log;

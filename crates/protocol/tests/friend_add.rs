@@ -1,5 +1,6 @@
 //! friend_add against the samples of Tencent's page (with the `//` comments removed), the
 //! limits of spec §7.1 and the outcome rules of spec §7.5.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use serde_json::Value;
 use tencent_im_protocol::sns::{
@@ -448,7 +449,7 @@ fn every_list_mismatch_is_reported() {
     );
     let mut got: Vec<String> = report.discrepancies.iter().map(|d| d.to_string()).collect();
     got.sort();
-    let mut want = vec![
+    let mut want = [
         Discrepancy::DuplicateResult {
             account: "y".into(),
         },
@@ -505,12 +506,13 @@ fn null_lists_in_an_ok_reply_are_empty() {
     assert!(report.items[0].outcome.failure().is_some());
 }
 
+const _: () = assert!(FriendAdd::RETRY_SAFE);
+
 #[test]
 fn command_metadata() {
     assert_eq!(FriendAdd::ENDPOINT, Endpoint::FriendAdd);
     assert_eq!(FriendAdd::SERVICE, "sns");
     assert_eq!(FriendAdd::COMMAND, "friend_add");
-    assert!(FriendAdd::RETRY_SAFE);
     assert_eq!(FriendAdd::DEFAULT_RATE_PER_SECOND, 200);
     assert_eq!(
         FriendAdd::new("a", vec![item("b"), item("c")]).item_count(),

@@ -1,8 +1,23 @@
 //! Decoding arbitrary bytes returns an error or a value, never a panic.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use proptest::prelude::*;
-use tencent_im_protocol::sns::{FriendAdd, FriendAddResponse};
+use tencent_im_protocol::im_open_login_svc::{AccountCheck, AccountImport, MultiaccountImport};
+use tencent_im_protocol::log::{LogReader, read_log};
+use tencent_im_protocol::profile::PortraitSet;
+use tencent_im_protocol::sns::{
+    BlackListAdd, FriendAdd, FriendAddResponse, FriendCheck, FriendDelete, FriendGet,
+};
 use tencent_im_protocol::{Command, Envelope};
+
+/// Decodes `bytes` as a request and as a reply of `C`, and validates what decodes.
+fn decode_as<C: Command + serde::de::DeserializeOwned>(bytes: &[u8]) {
+    let _ = C::decode_reply(bytes);
+    if let Ok(req) = serde_json::from_slice::<C>(bytes) {
+        let _ = req.validate();
+        let _ = req.item_count();
+    }
+}
 
 /// Every decoder of this crate that takes untrusted bytes.
 fn decode_everything(bytes: &[u8]) {
@@ -16,8 +31,22 @@ fn decode_everything(bytes: &[u8]) {
             assert_eq!(report.items.len(), req.items.len());
         }
     }
-    if let Ok(req) = serde_json::from_slice::<FriendAdd>(bytes) {
-        let _ = req.validate();
+    decode_as::<FriendAdd>(bytes);
+    decode_as::<AccountImport>(bytes);
+    decode_as::<MultiaccountImport>(bytes);
+    decode_as::<AccountCheck>(bytes);
+    decode_as::<PortraitSet>(bytes);
+    decode_as::<BlackListAdd>(bytes);
+    decode_as::<FriendCheck>(bytes);
+    decode_as::<FriendGet>(bytes);
+    decode_as::<FriendDelete>(bytes);
+    for record in read_log(bytes).flatten() {
+        let _ = record.request_as::<FriendAdd>();
+        let _ = record.reply_as::<FriendAdd>();
+    }
+    let mut reader = LogReader::new(bytes);
+    while let Some(record) = reader.next_record() {
+        let _ = record.map(|r| r.reply_as::<FriendAdd>().is_ok());
     }
 }
 

@@ -3,14 +3,36 @@
 //! Batch replies of this service carry one `ResultItem` per requested account, plus
 //! `Fail_Account` (and, in older replies, `Invalid_Account`) listing the accounts that failed.
 //! [`reconcile`] matches them against the request so that every requested account gets exactly
-//! one result and any disagreement between the lists is reported.
+//! one result and any disagreement between the lists is reported. The same matching serves the
+//! other batch replies of this crate (friend_check's `InfoItem`, account_check's `ResultItem`)
+//! through [`BatchItem`]; replies without failure lists use [`match_results`] alone.
 
+mod black_list_add;
 mod friend_add;
+mod friend_check;
+mod friend_delete;
+mod friend_get;
 
 pub use friend_add::{
     ADD_SOURCE_KEYWORD_MAX_BYTES, ADD_SOURCE_PREFIX, ADD_WORDING_MAX_BYTES, AddFriendItem,
     AddOutcome, AddType, ForceAddFlags, FriendAdd, FriendAddReport, FriendAddResponse,
     GROUP_NAME_MAX_BYTES, ItemReport, REMARK_MAX_BYTES, is_valid_add_source,
+};
+
+pub use black_list_add::{
+    BlackListAdd, BlackListAddReport, BlackListAddResponse, BlockItemReport, BlockOutcome,
+};
+pub use friend_check::{
+    CheckInfoItem, CheckItemReport, CheckOutcome, CheckType, FriendCheck, FriendCheckReport,
+    FriendCheckResponse, Relation,
+};
+pub use friend_delete::{
+    DeleteItemReport, DeleteOutcome, DeleteType, FriendDelete, FriendDeleteReport,
+    FriendDeleteResponse,
+};
+pub use friend_get::{
+    CUSTOM_FRIEND_TAG_PREFIX, FriendGet, FriendGetResponse, TAG_ADD_SOURCE, TAG_ADD_TIME,
+    TAG_ADD_WORDING, TAG_GROUP, TAG_REMARK, UserDataItem, ValueItem,
 };
 
 use std::collections::hash_map::Entry;
@@ -47,33 +69,66 @@ impl ResultItem {
     }
 }
 
+/// One per-account entry of a batch reply, whatever its wire name: [`ResultItem`] here,
+/// [`CheckInfoItem`] (`InfoItem[]`) of friend_check, or account_check's
+/// [`CheckResultItem`](crate::im_open_login_svc::CheckResultItem), which names the account
+/// `UserID`.
+pub trait BatchItem {
+    /// The account the entry is for (`To_Account` or `UserID`).
+    fn account(&self) -> &str;
+    /// `ResultCode`: 0 on success.
+    fn result_code(&self) -> ErrorCode;
+    /// `ResultInfo`: Tencent's text for the entry, empty on success.
+    fn result_info(&self) -> &str;
+}
+
+impl BatchItem for ResultItem {
+    fn account(&self) -> &str {
+        &self.to_account
+    }
+
+    fn result_code(&self) -> ErrorCode {
+        self.result_code
+    }
+
+    fn result_info(&self) -> &str {
+        &self.result_info
+    }
+}
+
 /// Why an item failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ItemFailure {
-    /// Tencent's `ResultCode`; `None` when the reply carried no result for the item at all.
+    /// Tencent's `ResultCode`; `None` when the reply carried no usable result for the item: none
+    /// at all, only a listing in a failure list such as multiaccount_import's `FailAccounts`, or
+    /// a result lacking a field it needs.
     pub code: Option<ErrorCode>,
     /// Tencent's `ResultInfo`, or this crate's explanation when `code` is `None`.
     pub info: String,
 }
 
 impl ItemFailure {
-    pub(crate) fn from_result(item: &ResultItem) -> Self {
+    pub(crate) fn from_result<R: BatchItem + ?Sized>(item: &R) -> Self {
         Self {
-            code: Some(item.result_code),
-            info: item.result_info.clone(),
+            code: Some(item.result_code()),
+            info: item.result_info().to_owned(),
         }
     }
 
     pub(crate) fn missing() -> Self {
+        Self::without_code("the reply carries no result for this account")
+    }
+
+    pub(crate) fn without_code(info: impl Into<String>) -> Self {
         Self {
             code: None,
-            info: "the reply carries no result for this account".to_owned(),
+            info: info.into(),
         }
     }
 
-    /// The retry class: that of the code, or [`ErrorClass::Transient`] for an item the reply
-    /// left out (its fate is unknown, and the sns writes are safe to send again).
+    /// The retry class: that of the code, or [`ErrorClass::Transient`] for an item without a
+    /// code (its cause is unknown, and every command of this crate is safe to send again).
     pub fn class(&self) -> ErrorClass {
         self.code.map_or(ErrorClass::Transient, ErrorCode::class)
     }
@@ -105,6 +160,8 @@ pub enum AccountList {
     FailAccount,
     /// `Invalid_Account`.
     InvalidAccount,
+    /// `FailAccounts` (multiaccount_import).
+    FailAccounts,
 }
 
 impl AccountList {
@@ -113,6 +170,7 @@ impl AccountList {
         match self {
             Self::FailAccount => "Fail_Account",
             Self::InvalidAccount => "Invalid_Account",
+            Self::FailAccounts => "FailAccounts",
         }
     }
 }
@@ -163,6 +221,14 @@ pub enum Discrepancy {
         /// The list it is in.
         list: AccountList,
     },
+    /// A reply without per-account results (multiaccount_import) lists as failed an account that
+    /// was not requested; it is otherwise ignored.
+    ListedButNotRequested {
+        /// The account.
+        account: String,
+        /// The list it is in.
+        list: AccountList,
+    },
 }
 
 impl fmt::Display for Discrepancy {
@@ -192,32 +258,51 @@ impl fmt::Display for Discrepancy {
                 "account {account:?} is in {} but has no ResultItem",
                 list.as_str()
             ),
+            Self::ListedButNotRequested { account, list } => write!(
+                f,
+                "account {account:?} is in {} but was not requested",
+                list.as_str()
+            ),
         }
     }
 }
 
-/// Matches a batch reply's results to the requested accounts.
+/// Matches a batch reply's per-account results to the requested accounts, without looking at
+/// any failure list (for replies that have none, such as friend_delete or account_check).
 ///
-/// Returns, for each requested account in request order, its `ResultItem` (or `None` if the
-/// reply has none), and every [`Discrepancy`] found. Requested accounts are expected to be
-/// unique (the commands' validation ensures it). Codes in `listed_ok` (e.g. 30539, pending) are
-/// not required to appear in `Fail_Account`, nor forbidden from it.
-pub fn reconcile<'q, 'r>(
+/// Returns, for each requested account in request order, its result (or `None` if the reply has
+/// none), and every [`Discrepancy`] found: [`Discrepancy::DuplicateResult`],
+/// [`Discrepancy::MissingResult`] and [`Discrepancy::UnexpectedResult`]. Requested accounts are
+/// expected to be unique (the commands' validation ensures it).
+pub fn match_results<'q, 'r, R: BatchItem>(
     requested: impl ExactSizeIterator<Item = &'q str>,
-    results: &'r [ResultItem],
-    fail_accounts: &[String],
-    invalid_accounts: &[String],
-    listed_ok: &[ErrorCode],
-) -> (Vec<Option<&'r ResultItem>>, Vec<Discrepancy>) {
+    results: &'r [R],
+) -> (Vec<Option<&'r R>>, Vec<Discrepancy>) {
+    let (found, discrepancies, _) = match_indexed(requested, results);
+    (found, discrepancies)
+}
+
+/// The matched results, the discrepancies and the first result of each account.
+type Indexed<'r, R> = (
+    Vec<Option<&'r R>>,
+    Vec<Discrepancy>,
+    HashMap<&'r str, &'r R>,
+);
+
+/// [`match_results`], also returning the first result of each account by account.
+fn match_indexed<'q, 'r, R: BatchItem>(
+    requested: impl ExactSizeIterator<Item = &'q str>,
+    results: &'r [R],
+) -> Indexed<'r, R> {
     let mut discrepancies = Vec::new();
-    let mut by_account: HashMap<&str, &ResultItem> = HashMap::with_capacity(results.len());
+    let mut by_account: HashMap<&str, &R> = HashMap::with_capacity(results.len());
     for item in results {
-        match by_account.entry(&item.to_account) {
+        match by_account.entry(item.account()) {
             Entry::Vacant(slot) => {
                 slot.insert(item);
             }
             Entry::Occupied(_) => discrepancies.push(Discrepancy::DuplicateResult {
-                account: item.to_account.clone(),
+                account: item.account().to_owned(),
             }),
         }
     }
@@ -235,13 +320,31 @@ pub fn reconcile<'q, 'r>(
         found.push(item);
     }
     for item in results {
-        if !requested_set.contains(item.to_account.as_str()) {
+        if !requested_set.contains(item.account()) {
             discrepancies.push(Discrepancy::UnexpectedResult {
-                account: item.to_account.clone(),
-                code: item.result_code,
+                account: item.account().to_owned(),
+                code: item.result_code(),
             });
         }
     }
+    (found, discrepancies, by_account)
+}
+
+/// Matches a batch reply's results to the requested accounts.
+///
+/// Returns, for each requested account in request order, its `ResultItem` (or `None` if the
+/// reply has none), and every [`Discrepancy`] found: those of [`match_results`], then the
+/// disagreements between the results and `Fail_Account` / `Invalid_Account`. Requested accounts
+/// are expected to be unique (the commands' validation ensures it). Codes in `listed_ok` (e.g.
+/// 30539, pending) are not required to appear in `Fail_Account`, nor forbidden from it.
+pub fn reconcile<'q, 'r, R: BatchItem>(
+    requested: impl ExactSizeIterator<Item = &'q str>,
+    results: &'r [R],
+    fail_accounts: &[String],
+    invalid_accounts: &[String],
+    listed_ok: &[ErrorCode],
+) -> (Vec<Option<&'r R>>, Vec<Discrepancy>) {
+    let (found, mut discrepancies, by_account) = match_indexed(requested, results);
 
     let mut listed: HashMap<&str, AccountList> =
         HashMap::with_capacity(fail_accounts.len() + invalid_accounts.len());
@@ -256,7 +359,7 @@ pub fn reconcile<'q, 'r>(
                     account: account.clone(),
                     list,
                 }),
-                Some(item) if item.result_code.is_ok() => {
+                Some(item) if item.result_code().is_ok() => {
                     discrepancies.push(Discrepancy::ListedButSucceeded {
                         account: account.clone(),
                         list,
@@ -267,13 +370,10 @@ pub fn reconcile<'q, 'r>(
         }
     }
     for item in results {
-        let code = item.result_code;
-        if !code.is_ok()
-            && !listed_ok.contains(&code)
-            && !listed.contains_key(item.to_account.as_str())
-        {
+        let code = item.result_code();
+        if !code.is_ok() && !listed_ok.contains(&code) && !listed.contains_key(item.account()) {
             discrepancies.push(Discrepancy::FailedButNotListed {
-                account: item.to_account.clone(),
+                account: item.account().to_owned(),
                 code,
             });
         }

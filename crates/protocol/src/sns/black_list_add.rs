@@ -1,0 +1,208 @@
+//! `v4/sns/black_list_add`: add accounts to one account's blocklist (docs/commands.md).
+//!
+//! Blocking a friend removes the friendship both ways; while either blocks the other, neither
+//! can send a friend request to the other.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Discrepancy, ItemFailure, ResultItem, reconcile};
+use crate::command::Command;
+use crate::endpoint::Endpoint;
+use crate::error::ValidationError;
+use crate::error_code::ErrorCode;
+use crate::serde_util::null_as_default;
+use crate::validate;
+
+/// The `black_list_add` request body: `From_Account` and `To_Account`, both required by
+/// [`BlackListAdd::new`].
+///
+/// ```
+/// use tencent_im_protocol::sns::BlackListAdd;
+/// use tencent_im_protocol::Command;
+///
+/// let req = BlackListAdd::new("alice", ["bob", "carol"]);
+/// assert_eq!(
+///     req.encode().unwrap(),
+///     br#"{"From_Account":"alice","To_Account":["bob","carol"]}"#
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct BlackListAdd {
+    /// `From_Account`: the account whose blocklist grows.
+    #[serde(rename = "From_Account")]
+    pub from_account: String,
+    /// `To_Account`: the accounts to block, 1 to 1000, each once.
+    #[serde(rename = "To_Account")]
+    pub to_accounts: Vec<String>,
+}
+
+impl BlackListAdd {
+    /// A request adding `to_accounts` to `from_account`'s blocklist.
+    pub fn new<I>(from_account: impl Into<String>, to_accounts: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        Self {
+            from_account: from_account.into(),
+            to_accounts: to_accounts.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+impl Command for BlackListAdd {
+    const ENDPOINT: Endpoint = Endpoint::BlackListAdd;
+    type Response = BlackListAddResponse;
+
+    /// Checks `From_Account` (1 to 32 bytes) and `To_Account`: 1 to 1000 UserIDs of 1 to 32
+    /// bytes, none repeated.
+    fn validate(&self) -> Result<(), ValidationError> {
+        validate::account(&self.from_account, || "From_Account".to_owned())?;
+        let limit = Self::MAX_ITEMS.unwrap_or(usize::MAX);
+        validate::account_list("To_Account", &self.to_accounts, limit)
+    }
+
+    fn item_count(&self) -> usize {
+        self.to_accounts.len()
+    }
+}
+
+/// The command-specific fields of a `black_list_add` reply.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct BlackListAddResponse {
+    /// `ResultItem`: one result per requested account.
+    #[serde(rename = "ResultItem", default, deserialize_with = "null_as_default")]
+    pub result_items: Vec<ResultItem>,
+    /// `Fail_Account`: the accounts that failed; sent only when one did.
+    #[serde(
+        rename = "Fail_Account",
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub fail_accounts: Vec<String>,
+    /// `Invalid_Account`: accounts of another SDKAppID (older replies only).
+    #[serde(
+        rename = "Invalid_Account",
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub invalid_accounts: Vec<String>,
+}
+
+impl BlackListAddResponse {
+    /// Reports the outcome of every account of `request`, in request order, exactly once, and
+    /// every disagreement between `ResultItem`, `Fail_Account`, `Invalid_Account` and the
+    /// request.
+    pub fn report(&self, request: &BlackListAdd) -> BlackListAddReport {
+        let (found, discrepancies) = reconcile(
+            request.to_accounts.iter().map(String::as_str),
+            &self.result_items,
+            &self.fail_accounts,
+            &self.invalid_accounts,
+            &[],
+        );
+        let items = request
+            .to_accounts
+            .iter()
+            .zip(found)
+            .map(|(account, result)| BlockItemReport {
+                to_account: account.clone(),
+                outcome: result.map_or_else(
+                    || BlockOutcome::Failed(ItemFailure::missing()),
+                    BlockOutcome::from_result,
+                ),
+            })
+            .collect();
+        BlackListAddReport {
+            items,
+            discrepancies,
+        }
+    }
+}
+
+/// What became of one account to block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BlockOutcome {
+    /// The account was added to the blocklist (code 0).
+    Blocked,
+    /// The account already was in the blocklist (30001 with `ResultInfo`
+    /// `Err_SNS_BlackListAdd_Already_Exist`); a retried add ends so.
+    AlreadyBlocked,
+    /// The item failed.
+    Failed(ItemFailure),
+}
+
+impl BlockOutcome {
+    /// The outcome a `ResultItem` stands for.
+    pub fn from_result(item: &ResultItem) -> Self {
+        match item.result_code {
+            ErrorCode::OK => Self::Blocked,
+            ErrorCode::SNS_BAD_REQUEST if item.result_info.contains("Already_Exist") => {
+                Self::AlreadyBlocked
+            }
+            _ => Self::Failed(ItemFailure::from_result(item)),
+        }
+    }
+
+    /// Whether the account is in the blocklist now: blocked or already blocked.
+    pub fn is_success(&self) -> bool {
+        !matches!(self, Self::Failed(_))
+    }
+
+    /// The failure, if the item failed.
+    pub fn failure(&self) -> Option<&ItemFailure> {
+        match self {
+            Self::Failed(f) => Some(f),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for BlockOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Blocked => f.write_str("blocked"),
+            Self::AlreadyBlocked => f.write_str("already blocked"),
+            Self::Failed(failure) => write!(f, "failed ({failure})"),
+        }
+    }
+}
+
+/// One requested account and what became of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BlockItemReport {
+    /// The requested `To_Account`.
+    pub to_account: String,
+    /// Its outcome.
+    pub outcome: BlockOutcome,
+}
+
+/// Every requested account's outcome, in request order, and the reply's discrepancies.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct BlackListAddReport {
+    /// One entry per requested account, in request order.
+    pub items: Vec<BlockItemReport>,
+    /// Disagreements between the reply's lists and the request; empty for a consistent reply.
+    pub discrepancies: Vec<Discrepancy>,
+}
+
+impl BlackListAddReport {
+    /// The accounts that failed.
+    pub fn failed(&self) -> impl Iterator<Item = &BlockItemReport> {
+        self.items.iter().filter(|i| !i.outcome.is_success())
+    }
+
+    /// Whether every account is blocked now and the reply was consistent.
+    pub fn is_complete_success(&self) -> bool {
+        self.discrepancies.is_empty() && self.items.iter().all(|i| i.outcome.is_success())
+    }
+}
