@@ -11,7 +11,7 @@ use crate::error::{Result, bail};
 use crate::process::{self, Output};
 
 /// One CI step: a Cargo invocation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Step {
     /// The name used on the command line (`cargo xtask ci NAME`).
     pub(crate) name: &'static str,
@@ -30,7 +30,7 @@ pub(crate) struct Step {
 pub(crate) type Prepare = fn(&Path) -> Result<Vec<(&'static str, OsString)>>;
 
 /// The CI steps, in the order they run.
-pub(crate) const STEPS: [Step; 6] = [
+pub(crate) const STEPS: [Step; 7] = [
     Step {
         name: "fmt",
         summary: "formatting is rustfmt's",
@@ -73,6 +73,21 @@ pub(crate) const STEPS: [Step; 6] = [
         ],
         deny_rustdoc_warnings: false,
         prepare: Some(install_interop_peers),
+    },
+    Step {
+        name: "standalone",
+        summary: "a crate depending on tencent-im-protocol alone reads a log file",
+        args: &[
+            "run",
+            "--quiet",
+            "--offline",
+            "--manifest-path",
+            "target/standalone-log-reader/Cargo.toml",
+            "--",
+            "crates/protocol/tests/fixtures/log/mixed.jsonl",
+        ],
+        deny_rustdoc_warnings: false,
+        prepare: Some(crate::standalone::prepare),
     },
     Step {
         name: "bench",
@@ -314,7 +329,15 @@ mod tests {
         let names = |steps: Vec<Step>| steps.iter().map(|s| s.name).collect::<Vec<_>>();
         assert_eq!(
             names(select(&[]).unwrap()),
-            ["fmt", "clippy", "test", "interop", "bench", "doc"]
+            [
+                "fmt",
+                "clippy",
+                "test",
+                "interop",
+                "standalone",
+                "bench",
+                "doc"
+            ]
         );
         let picked = select(&["doc".into(), "fmt".into(), "doc".into()]).unwrap();
         assert_eq!(names(picked), ["fmt", "doc"]);

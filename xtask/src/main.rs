@@ -18,6 +18,7 @@ mod clock;
 mod error;
 mod process;
 mod release;
+mod standalone;
 #[cfg(test)]
 mod testutil;
 mod version;
