@@ -290,7 +290,7 @@ pub(crate) fn write_summary(reports: &[StepReport], out: &mut dyn Write) -> std:
                 ("not run", String::new())
             }
         };
-        let line = format!("    {:<8} {status:<8} {time:>8}", report.name);
+        let line = format!("    {:<10} {status:<8} {time:>8}", report.name);
         writeln!(out, "{}", line.trim_end())?;
     }
     writeln!(
@@ -421,8 +421,8 @@ mod tests {
         let mut summary = Vec::new();
         write_summary(&reports, &mut summary).unwrap();
         let summary = String::from_utf8(summary).unwrap();
-        assert!(summary.contains("fmt      FAILED"), "{summary}");
-        assert!(summary.contains("test     not run"), "{summary}");
+        assert!(summary.contains("fmt        FAILED"), "{summary}");
+        assert!(summary.contains("test       not run"), "{summary}");
         assert!(
             summary.contains("0 step(s) passed, 1 failed, 1 not run"),
             "{summary}"
