@@ -54,12 +54,6 @@ fn bench(c: &mut Criterion) {
     g.bench_function(BenchmarkId::new("decode_reply", ITEMS), |b| {
         b.iter(|| FriendAdd::decode_reply(black_box(&body)).unwrap())
     });
-    g.bench_function(BenchmarkId::new("decode_envelope_only", ITEMS), |b| {
-        b.iter(|| tencent_im_protocol::Envelope::decode(black_box(&body)).unwrap())
-    });
-    g.bench_function(BenchmarkId::new("decode_body_only", ITEMS), |b| {
-        b.iter(|| serde_json::from_slice::<FriendAddResponse>(black_box(&body)).unwrap())
-    });
     let reply = FriendAdd::decode_reply(&body).unwrap();
     g.bench_function(BenchmarkId::new("report", ITEMS), |b| {
         b.iter(|| black_box(&reply.body).report(black_box(&req)))
