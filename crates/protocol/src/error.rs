@@ -242,13 +242,15 @@ impl fmt::Display for ApiError {
 impl StdError for ApiError {}
 
 /// Why a reply body did not yield a response.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ReplyError {
     /// The body is not a Tencent reply of the expected shape.
-    Decode(DecodeError),
+    #[error("the reply is not a valid Tencent IM reply")]
+    Decode(#[from] DecodeError),
     /// The reply reports a whole-request failure.
-    Api(ApiError),
+    #[error("the reply reports a failure")]
+    Api(#[from] ApiError),
 }
 
 impl ReplyError {
@@ -258,35 +260,5 @@ impl ReplyError {
             Self::Api(e) => Some(e.code()),
             Self::Decode(_) => None,
         }
-    }
-}
-
-impl fmt::Display for ReplyError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Decode(_) => f.write_str("the reply is not a valid Tencent IM reply"),
-            Self::Api(_) => f.write_str("the reply reports a failure"),
-        }
-    }
-}
-
-impl StdError for ReplyError {
-    fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        match self {
-            Self::Decode(e) => Some(e),
-            Self::Api(e) => Some(e),
-        }
-    }
-}
-
-impl From<DecodeError> for ReplyError {
-    fn from(e: DecodeError) -> Self {
-        Self::Decode(e)
-    }
-}
-
-impl From<ApiError> for ReplyError {
-    fn from(e: ApiError) -> Self {
-        Self::Api(e)
     }
 }
