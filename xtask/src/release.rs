@@ -965,6 +965,61 @@ mod tests {
         assert_eq!(snapshot(root), after);
     }
 
+    /// Copies this repository's manifests and changelog (what a release edits) to `dir`.
+    fn copy_this_workspace(dir: &Path) -> Vec<String> {
+        let real = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        let mut files = vec!["Cargo.toml".to_owned(), CHANGELOG.to_owned()];
+        for entry in std::fs::read_dir(real.join("crates")).unwrap() {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            files.push(format!("crates/{name}/Cargo.toml"));
+        }
+        files.push("xtask/Cargo.toml".to_owned());
+        for file in &files {
+            let target = dir.join(file);
+            std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+            std::fs::copy(real.join(file), target).unwrap();
+        }
+        files
+    }
+
+    #[test]
+    fn releases_a_copy_of_this_workspace() {
+        let dir = TempDir::new("release-this-workspace");
+        let root = dir.path();
+        let files = copy_this_workspace(root);
+        let (result, out) = release(root, &options("minor", false));
+        assert_eq!(result.unwrap(), Outcome::Planned, "{out}");
+        assert!(out.contains("tencent-im-protocol"), "{out}");
+        let before: Vec<String> = files.iter().map(|f| read(root, f)).collect();
+
+        let (result, out) = release(root, &options("9.8.7", true));
+        assert_eq!(result.unwrap(), Outcome::Applied, "{out}");
+        let manifest = read(root, "Cargo.toml");
+        assert!(manifest.contains("version = \"9.8.7\""), "{manifest}");
+        assert!(
+            manifest.contains(
+                "tencent-im-protocol = { path = \"crates/protocol\", version = \"9.8.7\" }"
+            ),
+            "{manifest}"
+        );
+        assert!(!manifest.contains("0.1.0"), "{manifest}");
+        let changelog = read(root, CHANGELOG);
+        assert!(
+            changelog.contains("## [Unreleased]\n\n## [9.8.7] - 2025-03-04\n"),
+            "{changelog}"
+        );
+        assert!(read(root, "xtask/Cargo.toml").contains("version = \"0.0.0\""));
+
+        let after: Vec<String> = files.iter().map(|f| read(root, f)).collect();
+        assert_ne!(before, after);
+        let (result, _) = release(root, &options("9.8.7", true));
+        assert_eq!(result.unwrap(), Outcome::AlreadyReleased);
+        assert_eq!(
+            files.iter().map(|f| read(root, f)).collect::<Vec<_>>(),
+            after
+        );
+    }
+
     #[test]
     fn execute_updates_the_lockfile() {
         let dir = TempDir::new("release-lockfile");
