@@ -13,7 +13,7 @@
 use std::time::Duration;
 
 use tencent_im_protocol::sns::{AddFriendItem, FriendAdd};
-use tencent_im_protocol::{Command, ErrorCode};
+use tencent_im_protocol::{Command, ErrorCode, ItemOutcome};
 use tencent_im_usersig::{SecretKey, UserSigGenerator, inspect};
 
 /// The SDKAppID and key of Tencent's official UserSig samples: a development app, not a secret.
@@ -101,7 +101,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 }
             })
             .unwrap_or("");
-        println!("{:>6}: {}{retry}", item.to_account, item.outcome);
+        println!("{:>6}: {}{retry}", item.account, item.outcome);
     }
     for d in &report.discrepancies {
         println!("discrepancy: {d}");

@@ -10,6 +10,7 @@ mod validate;
 
 pub mod im_open_login_svc;
 pub mod profile;
+pub mod report;
 pub mod sns;
 
 pub use command::Command;
@@ -17,6 +18,7 @@ pub use endpoint::Endpoint;
 pub use envelope::{ActionStatus, Envelope, Reply};
 pub use error::{ApiError, DecodeError, ReplyError, ValidationError, Violation};
 pub use error_code::{ErrorClass, ErrorCode};
+pub use report::ItemOutcome;
 pub use validate::USER_ID_MAX_BYTES;
 
 pub mod log;

@@ -201,8 +201,8 @@ mod multiaccount_import {
     use tencent_im_protocol::im_open_login_svc::{
         AccountItem, ImportOutcome, MultiaccountImport, MultiaccountImportResponse,
     };
-    use tencent_im_protocol::sns::{AccountList, Discrepancy};
-    use tencent_im_protocol::{Command, Endpoint, ErrorClass, ErrorCode};
+    use tencent_im_protocol::report::{AccountList, Discrepancy};
+    use tencent_im_protocol::{Command, Endpoint, ErrorClass, ErrorCode, ItemOutcome};
 
     const C: &str = "multiaccount_import";
 
@@ -274,7 +274,7 @@ mod multiaccount_import {
         let req = MultiaccountImport::from_user_ids(["UserID_001", "UserID_002"]);
         let report = reply.body.report(&req);
         assert_eq!(report.items.len(), 2);
-        assert_eq!(report.items[0].user_id, "UserID_001");
+        assert_eq!(report.items[0].account, "UserID_001");
         assert_eq!(report.items[0].outcome, ImportOutcome::Imported);
         let failure = report.items[1].outcome.failure().unwrap();
         assert_eq!(failure.code, None);
@@ -322,8 +322,8 @@ mod account_check {
     use tencent_im_protocol::im_open_login_svc::{
         AccountCheck, AccountCheckOutcome, AccountStatus, CheckResultItem,
     };
-    use tencent_im_protocol::sns::Discrepancy;
-    use tencent_im_protocol::{Command, Endpoint, ErrorCode};
+    use tencent_im_protocol::report::Discrepancy;
+    use tencent_im_protocol::{Command, Endpoint, ErrorCode, ItemOutcome};
 
     const C: &str = "account_check";
 
@@ -666,10 +666,9 @@ mod portrait_set {
 #[cfg(test)]
 mod black_list_add {
     use super::support::*;
-    use tencent_im_protocol::sns::{
-        AccountList, BlackListAdd, BlackListAddResponse, BlockOutcome, Discrepancy, ResultItem,
-    };
-    use tencent_im_protocol::{Command, Endpoint, ErrorCode, Violation};
+    use tencent_im_protocol::report::{AccountList, Discrepancy};
+    use tencent_im_protocol::sns::{BlackListAdd, BlackListAddResponse, BlockOutcome, ResultItem};
+    use tencent_im_protocol::{Command, Endpoint, ErrorCode, ItemOutcome, Violation};
 
     const C: &str = "black_list_add";
 
@@ -771,11 +770,11 @@ mod black_list_add {
 #[cfg(test)]
 mod friend_check {
     use super::support::*;
+    use tencent_im_protocol::report::Discrepancy;
     use tencent_im_protocol::sns::{
-        CheckInfoItem, CheckOutcome, CheckType, Discrepancy, FriendCheck, FriendCheckResponse,
-        Relation,
+        CheckInfoItem, CheckOutcome, CheckType, FriendCheck, FriendCheckResponse, Relation,
     };
-    use tencent_im_protocol::{Command, Endpoint, ErrorClass, ErrorCode};
+    use tencent_im_protocol::{Command, Endpoint, ErrorClass, ErrorCode, ItemOutcome};
 
     const C: &str = "friend_check";
 
@@ -907,10 +906,11 @@ mod friend_check {
 #[cfg(test)]
 mod friend_delete {
     use super::support::*;
+    use tencent_im_protocol::report::Discrepancy;
     use tencent_im_protocol::sns::{
-        DeleteOutcome, DeleteType, Discrepancy, FriendDelete, FriendDeleteResponse, ResultItem,
+        DeleteOutcome, DeleteType, FriendDelete, FriendDeleteResponse, ResultItem,
     };
-    use tencent_im_protocol::{Command, Endpoint, ErrorClass, ErrorCode};
+    use tencent_im_protocol::{Command, Endpoint, ErrorClass, ErrorCode, ItemOutcome};
 
     const C: &str = "friend_delete";
 

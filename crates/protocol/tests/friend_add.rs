@@ -3,12 +3,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use serde_json::Value;
+use tencent_im_protocol::report::{AccountList, Discrepancy};
 use tencent_im_protocol::sns::{
-    AccountList, AddFriendItem, AddOutcome, AddType, Discrepancy, ForceAddFlags, FriendAdd,
-    FriendAddResponse, ResultItem,
+    AddFriendItem, AddOutcome, AddType, ForceAddFlags, FriendAdd, FriendAddResponse, ResultItem,
 };
 use tencent_im_protocol::{
-    ActionStatus, Command, Endpoint, ErrorClass, ErrorCode, ReplyError, Violation,
+    ActionStatus, Command, Endpoint, ErrorClass, ErrorCode, ItemOutcome, ReplyError, Violation,
 };
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -303,7 +303,7 @@ fn partial_failure_is_data_not_an_error() {
             "failed (code 30002: Err_SNS_FriendAdd_SdkAppId_Illegal)"
         ]
     );
-    let failed: Vec<_> = report.failed().map(|i| i.to_account.as_str()).collect();
+    let failed: Vec<_> = report.failed().map(|i| i.account.as_str()).collect();
     assert_eq!(failed, ["id2", "id3"]);
     let id2 = report.items[1].outcome.failure().unwrap();
     assert!(id2.is_retryable());
@@ -440,7 +440,7 @@ fn every_list_mismatch_is_reported() {
     let reply = FriendAdd::decode_reply(body).unwrap();
     let report = reply.body.report(&req);
     // Request order is kept, whatever the reply's order; the first ResultItem of y decides.
-    let accounts: Vec<_> = report.items.iter().map(|i| i.to_account.as_str()).collect();
+    let accounts: Vec<_> = report.items.iter().map(|i| i.account.as_str()).collect();
     assert_eq!(accounts, ["x", "y", "z"]);
     assert_eq!(report.items[0].outcome, AddOutcome::Added);
     assert_eq!(

@@ -11,7 +11,7 @@ use tencent_im_protocol::log::{
     RecordKind, read_log,
 };
 use tencent_im_protocol::sns::{AddType, ForceAddFlags, FriendAdd};
-use tencent_im_protocol::{ActionStatus, Endpoint, ErrorCode, Reply};
+use tencent_im_protocol::{ActionStatus, Endpoint, ErrorCode, ItemOutcome, Reply};
 
 /// Every record shape and every kind of bad line, with CRLF endings, a BOM and no newline at the
 /// end; `every_line_of_the_fixture_is_a_record_or_a_numbered_error` says which line is which.

@@ -9,8 +9,8 @@ use crate::command::Command;
 use crate::endpoint::Endpoint;
 use crate::error::ValidationError;
 use crate::error_code::ErrorCode;
+use crate::report::{BatchItem, BatchReport, ItemFailure, ItemOutcome, match_results};
 use crate::serde_util::{null_as_default, tolerant_enum};
-use crate::sns::{BatchItem, Discrepancy, ItemFailure, match_results};
 use crate::validate;
 
 /// The `account_check` request body: `CheckItem:[{UserID}]`, at least one account, required by
@@ -161,22 +161,12 @@ impl AccountCheckResponse {
             request.items.iter().map(|i| i.user_id.as_str()),
             &self.result_items,
         );
-        let items = request
-            .items
-            .iter()
-            .zip(found)
-            .map(|(item, result)| AccountCheckItemReport {
-                user_id: item.user_id.clone(),
-                outcome: result.map_or_else(
-                    || AccountCheckOutcome::Failed(ItemFailure::missing()),
-                    AccountCheckOutcome::from_result,
-                ),
-            })
-            .collect();
-        AccountCheckReport {
-            items,
+        BatchReport::from_matches(
+            request.items.iter().map(|i| i.user_id.as_str()),
+            found,
             discrepancies,
-        }
+            AccountCheckOutcome::from_result,
+        )
     }
 }
 
@@ -202,21 +192,21 @@ impl AccountCheckOutcome {
         }
     }
 
-    /// Whether the account was checked.
-    pub fn is_success(&self) -> bool {
-        matches!(self, Self::Checked(_))
-    }
-
     /// Whether the account was checked and is imported.
     pub fn is_imported(&self) -> bool {
         matches!(self, Self::Checked(AccountStatus::Imported))
     }
+}
 
-    /// The failure, if the check failed.
-    pub fn failure(&self) -> Option<&ItemFailure> {
+impl ItemOutcome for AccountCheckOutcome {
+    fn from_failure(failure: ItemFailure) -> Self {
+        Self::Failed(failure)
+    }
+
+    fn failure(&self) -> Option<&ItemFailure> {
         match self {
             Self::Failed(f) => Some(f),
-            Self::Checked(_) => None,
+            _ => None,
         }
     }
 }
@@ -230,34 +220,5 @@ impl fmt::Display for AccountCheckOutcome {
     }
 }
 
-/// One account of the request and what became of it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct AccountCheckItemReport {
-    /// The requested `UserID`.
-    pub user_id: String,
-    /// Its outcome.
-    pub outcome: AccountCheckOutcome,
-}
-
-/// Every requested account's outcome, in request order, and the reply's discrepancies.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub struct AccountCheckReport {
-    /// One entry per requested account, in request order.
-    pub items: Vec<AccountCheckItemReport>,
-    /// Disagreements between `ResultItem` and the request; empty for a consistent reply.
-    pub discrepancies: Vec<Discrepancy>,
-}
-
-impl AccountCheckReport {
-    /// The accounts whose check failed.
-    pub fn failed(&self) -> impl Iterator<Item = &AccountCheckItemReport> {
-        self.items.iter().filter(|i| !i.outcome.is_success())
-    }
-
-    /// Whether every account was checked and the reply was consistent.
-    pub fn is_complete_success(&self) -> bool {
-        self.discrepancies.is_empty() && self.items.iter().all(|i| i.outcome.is_success())
-    }
-}
+/// Every requested account's status, in request order, and the reply's discrepancies.
+pub type AccountCheckReport = BatchReport<AccountCheckOutcome>;

@@ -11,11 +11,11 @@ mod account_import;
 mod multiaccount_import;
 
 pub use account_check::{
-    AccountCheck, AccountCheckItemReport, AccountCheckOutcome, AccountCheckReport,
-    AccountCheckResponse, AccountStatus, CheckItem, CheckResultItem,
+    AccountCheck, AccountCheckOutcome, AccountCheckReport, AccountCheckResponse, AccountStatus,
+    CheckItem, CheckResultItem,
 };
 pub use account_import::{AccountImport, AccountImportResponse};
 pub use multiaccount_import::{
-    AccountItem, ImportItemReport, ImportOutcome, MultiaccountImport, MultiaccountImportReport,
+    AccountItem, ImportOutcome, MultiaccountImport, MultiaccountImportReport,
     MultiaccountImportResponse,
 };

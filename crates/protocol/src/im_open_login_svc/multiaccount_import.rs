@@ -9,8 +9,8 @@ use crate::command::Command;
 use crate::endpoint::Endpoint;
 use crate::error::ValidationError;
 use crate::profile::{IMAGE_MAX_BYTES, NICK_MAX_BYTES};
+use crate::report::{AccountList, BatchReport, Discrepancy, ItemFailure, ItemOutcome, ItemReport};
 use crate::serde_util::null_as_default;
-use crate::sns::{AccountList, Discrepancy, ItemFailure};
 use crate::validate;
 
 /// The `multiaccount_import` request body, in the current form `AccountList:[{UserID, Nick,
@@ -160,8 +160,8 @@ impl MultiaccountImportResponse {
         let items = request
             .accounts
             .iter()
-            .map(|account| ImportItemReport {
-                user_id: account.user_id.clone(),
+            .map(|account| ItemReport {
+                account: account.user_id.clone(),
                 outcome: if failed.contains(account.user_id.as_str()) {
                     ImportOutcome::Failed(ItemFailure::without_code(
                         "listed in FailAccounts; the reply gives no reason",
@@ -181,7 +181,7 @@ impl MultiaccountImportResponse {
                 list: AccountList::FailAccounts,
             })
             .collect();
-        MultiaccountImportReport {
+        BatchReport {
             items,
             discrepancies,
         }
@@ -198,17 +198,17 @@ pub enum ImportOutcome {
     Failed(ItemFailure),
 }
 
-impl ImportOutcome {
-    /// Whether the account was imported.
-    pub fn is_success(&self) -> bool {
-        matches!(self, Self::Imported)
+impl ImportOutcome {}
+
+impl ItemOutcome for ImportOutcome {
+    fn from_failure(failure: ItemFailure) -> Self {
+        Self::Failed(failure)
     }
 
-    /// The failure, if the account failed.
-    pub fn failure(&self) -> Option<&ItemFailure> {
+    fn failure(&self) -> Option<&ItemFailure> {
         match self {
             Self::Failed(f) => Some(f),
-            Self::Imported => None,
+            _ => None,
         }
     }
 }
@@ -222,34 +222,5 @@ impl fmt::Display for ImportOutcome {
     }
 }
 
-/// One account of the request and what became of it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ImportItemReport {
-    /// The requested `UserID`.
-    pub user_id: String,
-    /// Its outcome.
-    pub outcome: ImportOutcome,
-}
-
-/// Every requested account's outcome, in request order, and the reply's discrepancies.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub struct MultiaccountImportReport {
-    /// One entry per requested account, in request order.
-    pub items: Vec<ImportItemReport>,
-    /// Accounts in `FailAccounts` that were not requested; empty for a consistent reply.
-    pub discrepancies: Vec<Discrepancy>,
-}
-
-impl MultiaccountImportReport {
-    /// The accounts that failed.
-    pub fn failed(&self) -> impl Iterator<Item = &ImportItemReport> {
-        self.items.iter().filter(|i| !i.outcome.is_success())
-    }
-
-    /// Whether every account was imported and the reply was consistent.
-    pub fn is_complete_success(&self) -> bool {
-        self.discrepancies.is_empty() && self.items.iter().all(|i| i.outcome.is_success())
-    }
-}
+/// Every requested account's outcome, in request order, and the accounts of `FailAccounts` that were not requested.
+pub type MultiaccountImportReport = BatchReport<ImportOutcome>;

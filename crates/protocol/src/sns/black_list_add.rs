@@ -7,11 +7,12 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Discrepancy, ItemFailure, ResultItem, reconcile};
+use super::ResultItem;
 use crate::command::Command;
 use crate::endpoint::Endpoint;
 use crate::error::ValidationError;
 use crate::error_code::ErrorCode;
+use crate::report::{BatchReport, ItemFailure, ItemOutcome, reconcile};
 use crate::serde_util::null_as_default;
 use crate::validate;
 
@@ -107,22 +108,12 @@ impl BlackListAddResponse {
             &self.invalid_accounts,
             &[],
         );
-        let items = request
-            .to_accounts
-            .iter()
-            .zip(found)
-            .map(|(account, result)| BlockItemReport {
-                to_account: account.clone(),
-                outcome: result.map_or_else(
-                    || BlockOutcome::Failed(ItemFailure::missing()),
-                    BlockOutcome::from_result,
-                ),
-            })
-            .collect();
-        BlackListAddReport {
-            items,
+        BatchReport::from_matches(
+            request.to_accounts.iter().map(String::as_str),
+            found,
             discrepancies,
-        }
+            BlockOutcome::from_result,
+        )
     }
 }
 
@@ -150,14 +141,14 @@ impl BlockOutcome {
             _ => Self::Failed(ItemFailure::from_result(item)),
         }
     }
+}
 
-    /// Whether the account is in the blocklist now: blocked or already blocked.
-    pub fn is_success(&self) -> bool {
-        !matches!(self, Self::Failed(_))
+impl ItemOutcome for BlockOutcome {
+    fn from_failure(failure: ItemFailure) -> Self {
+        Self::Failed(failure)
     }
 
-    /// The failure, if the item failed.
-    pub fn failure(&self) -> Option<&ItemFailure> {
+    fn failure(&self) -> Option<&ItemFailure> {
         match self {
             Self::Failed(f) => Some(f),
             _ => None,
@@ -175,34 +166,5 @@ impl fmt::Display for BlockOutcome {
     }
 }
 
-/// One requested account and what became of it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct BlockItemReport {
-    /// The requested `To_Account`.
-    pub to_account: String,
-    /// Its outcome.
-    pub outcome: BlockOutcome,
-}
-
 /// Every requested account's outcome, in request order, and the reply's discrepancies.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub struct BlackListAddReport {
-    /// One entry per requested account, in request order.
-    pub items: Vec<BlockItemReport>,
-    /// Disagreements between the reply's lists and the request; empty for a consistent reply.
-    pub discrepancies: Vec<Discrepancy>,
-}
-
-impl BlackListAddReport {
-    /// The accounts that failed.
-    pub fn failed(&self) -> impl Iterator<Item = &BlockItemReport> {
-        self.items.iter().filter(|i| !i.outcome.is_success())
-    }
-
-    /// Whether every account is blocked now and the reply was consistent.
-    pub fn is_complete_success(&self) -> bool {
-        self.discrepancies.is_empty() && self.items.iter().all(|i| i.outcome.is_success())
-    }
-}
+pub type BlackListAddReport = BatchReport<BlockOutcome>;

@@ -5,11 +5,12 @@ use std::fmt;
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 
-use super::{Discrepancy, ItemFailure, ResultItem, reconcile};
+use super::ResultItem;
 use crate::command::Command;
 use crate::endpoint::Endpoint;
 use crate::error::{ValidationError, Violation};
 use crate::error_code::ErrorCode;
+use crate::report::{BatchReport, ItemFailure, ItemOutcome, reconcile};
 use crate::serde_util::null_as_default;
 use crate::validate;
 
@@ -324,22 +325,12 @@ impl FriendAddResponse {
             &self.invalid_accounts,
             &[ErrorCode::SNS_PENDING],
         );
-        let items = request
-            .items
-            .iter()
-            .zip(found)
-            .map(|(item, result)| ItemReport {
-                to_account: item.to_account.clone(),
-                outcome: result.map_or_else(
-                    || AddOutcome::Failed(ItemFailure::missing()),
-                    AddOutcome::from_result,
-                ),
-            })
-            .collect();
-        FriendAddReport {
-            items,
+        BatchReport::from_matches(
+            request.items.iter().map(|i| i.to_account.as_str()),
+            found,
             discrepancies,
-        }
+            AddOutcome::from_result,
+        )
     }
 }
 
@@ -369,14 +360,14 @@ impl AddOutcome {
             _ => Self::Failed(ItemFailure::from_result(item)),
         }
     }
+}
 
-    /// Whether the item ended well: added, pending or already friends.
-    pub fn is_success(&self) -> bool {
-        !matches!(self, Self::Failed(_))
+impl ItemOutcome for AddOutcome {
+    fn from_failure(failure: ItemFailure) -> Self {
+        Self::Failed(failure)
     }
 
-    /// The failure, if the item failed.
-    pub fn failure(&self) -> Option<&ItemFailure> {
+    fn failure(&self) -> Option<&ItemFailure> {
         match self {
             Self::Failed(f) => Some(f),
             _ => None,
@@ -395,34 +386,5 @@ impl fmt::Display for AddOutcome {
     }
 }
 
-/// One requested account and what became of it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ItemReport {
-    /// The requested `To_Account`.
-    pub to_account: String,
-    /// Its outcome.
-    pub outcome: AddOutcome,
-}
-
-/// Every requested account's outcome, in request order, and the reply's discrepancies.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub struct FriendAddReport {
-    /// One entry per requested item, in request order.
-    pub items: Vec<ItemReport>,
-    /// Disagreements between the reply's lists and the request; empty for a consistent reply.
-    pub discrepancies: Vec<Discrepancy>,
-}
-
-impl FriendAddReport {
-    /// The items that failed.
-    pub fn failed(&self) -> impl Iterator<Item = &ItemReport> {
-        self.items.iter().filter(|i| !i.outcome.is_success())
-    }
-
-    /// Whether every item ended well and the reply was consistent.
-    pub fn is_complete_success(&self) -> bool {
-        self.discrepancies.is_empty() && self.items.iter().all(|i| i.outcome.is_success())
-    }
-}
+/// Every requested account's outcome (spec §7.5), in request order, and the reply's discrepancies.
+pub type FriendAddReport = BatchReport<AddOutcome>;

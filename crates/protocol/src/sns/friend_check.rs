@@ -5,11 +5,11 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::{BatchItem, Discrepancy, ItemFailure, reconcile};
 use crate::command::Command;
 use crate::endpoint::Endpoint;
 use crate::error::ValidationError;
 use crate::error_code::ErrorCode;
+use crate::report::{BatchItem, BatchReport, ItemFailure, ItemOutcome, reconcile};
 use crate::serde_util::{null_as_default, tolerant_enum};
 use crate::validate;
 
@@ -175,7 +175,7 @@ impl BatchItem for CheckInfoItem {
 impl FriendCheckResponse {
     /// Reports the outcome of every account of `request`, in request order, exactly once, and
     /// every disagreement between `InfoItem`, `Fail_Account` and the request (a
-    /// [`Discrepancy`] names `InfoItem` by the generic name `ResultItem`).
+    /// [`Discrepancy`](crate::report::Discrepancy) names `InfoItem` by the generic name `ResultItem`).
     pub fn report(&self, request: &FriendCheck) -> FriendCheckReport {
         let (found, discrepancies) = reconcile(
             request.to_accounts.iter().map(String::as_str),
@@ -184,22 +184,12 @@ impl FriendCheckResponse {
             &[],
             &[],
         );
-        let items = request
-            .to_accounts
-            .iter()
-            .zip(found)
-            .map(|(account, result)| CheckItemReport {
-                to_account: account.clone(),
-                outcome: result.map_or_else(
-                    || CheckOutcome::Failed(ItemFailure::missing()),
-                    CheckOutcome::from_result,
-                ),
-            })
-            .collect();
-        FriendCheckReport {
-            items,
+        BatchReport::from_matches(
+            request.to_accounts.iter().map(String::as_str),
+            found,
             discrepancies,
-        }
+            CheckOutcome::from_result,
+        )
     }
 }
 
@@ -225,11 +215,6 @@ impl CheckOutcome {
         }
     }
 
-    /// Whether the relationship was checked.
-    pub fn is_success(&self) -> bool {
-        matches!(self, Self::Checked(_))
-    }
-
     /// The relationship, if it was checked.
     pub fn relation(&self) -> Option<&Relation> {
         match self {
@@ -237,12 +222,17 @@ impl CheckOutcome {
             Self::Failed(_) => None,
         }
     }
+}
 
-    /// The failure, if the check failed.
-    pub fn failure(&self) -> Option<&ItemFailure> {
+impl ItemOutcome for CheckOutcome {
+    fn from_failure(failure: ItemFailure) -> Self {
+        Self::Failed(failure)
+    }
+
+    fn failure(&self) -> Option<&ItemFailure> {
         match self {
             Self::Failed(f) => Some(f),
-            Self::Checked(_) => None,
+            _ => None,
         }
     }
 }
@@ -256,34 +246,5 @@ impl fmt::Display for CheckOutcome {
     }
 }
 
-/// One requested account and what became of it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct CheckItemReport {
-    /// The requested `To_Account`.
-    pub to_account: String,
-    /// Its outcome.
-    pub outcome: CheckOutcome,
-}
-
-/// Every requested account's outcome, in request order, and the reply's discrepancies.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub struct FriendCheckReport {
-    /// One entry per requested account, in request order.
-    pub items: Vec<CheckItemReport>,
-    /// Disagreements between the reply's lists and the request; empty for a consistent reply.
-    pub discrepancies: Vec<Discrepancy>,
-}
-
-impl FriendCheckReport {
-    /// The accounts whose check failed.
-    pub fn failed(&self) -> impl Iterator<Item = &CheckItemReport> {
-        self.items.iter().filter(|i| !i.outcome.is_success())
-    }
-
-    /// Whether every account was checked and the reply was consistent.
-    pub fn is_complete_success(&self) -> bool {
-        self.discrepancies.is_empty() && self.items.iter().all(|i| i.outcome.is_success())
-    }
-}
+/// Every requested account's relationship, in request order, and the reply's discrepancies.
+pub type FriendCheckReport = BatchReport<CheckOutcome>;

@@ -4,11 +4,12 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Discrepancy, ItemFailure, ResultItem, match_results};
+use super::ResultItem;
 use crate::command::Command;
 use crate::endpoint::Endpoint;
 use crate::error::ValidationError;
 use crate::error_code::ErrorCode;
+use crate::report::{BatchReport, ItemFailure, ItemOutcome, match_results};
 use crate::serde_util::null_as_default;
 use crate::validate;
 
@@ -126,22 +127,12 @@ impl FriendDeleteResponse {
             request.to_accounts.iter().map(String::as_str),
             &self.result_items,
         );
-        let items = request
-            .to_accounts
-            .iter()
-            .zip(found)
-            .map(|(account, result)| DeleteItemReport {
-                to_account: account.clone(),
-                outcome: result.map_or_else(
-                    || DeleteOutcome::Failed(ItemFailure::missing()),
-                    DeleteOutcome::from_result,
-                ),
-            })
-            .collect();
-        FriendDeleteReport {
-            items,
+        BatchReport::from_matches(
+            request.to_accounts.iter().map(String::as_str),
+            found,
             discrepancies,
-        }
+            DeleteOutcome::from_result,
+        )
     }
 }
 
@@ -166,14 +157,14 @@ impl DeleteOutcome {
             _ => Self::Failed(ItemFailure::from_result(item)),
         }
     }
+}
 
-    /// Whether the account is no friend now: deleted or not a friend before.
-    pub fn is_success(&self) -> bool {
-        !matches!(self, Self::Failed(_))
+impl ItemOutcome for DeleteOutcome {
+    fn from_failure(failure: ItemFailure) -> Self {
+        Self::Failed(failure)
     }
 
-    /// The failure, if the item failed.
-    pub fn failure(&self) -> Option<&ItemFailure> {
+    fn failure(&self) -> Option<&ItemFailure> {
         match self {
             Self::Failed(f) => Some(f),
             _ => None,
@@ -191,34 +182,5 @@ impl fmt::Display for DeleteOutcome {
     }
 }
 
-/// One requested account and what became of it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct DeleteItemReport {
-    /// The requested `To_Account`.
-    pub to_account: String,
-    /// Its outcome.
-    pub outcome: DeleteOutcome,
-}
-
 /// Every requested account's outcome, in request order, and the reply's discrepancies.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub struct FriendDeleteReport {
-    /// One entry per requested account, in request order.
-    pub items: Vec<DeleteItemReport>,
-    /// Disagreements between `ResultItem` and the request; empty for a consistent reply.
-    pub discrepancies: Vec<Discrepancy>,
-}
-
-impl FriendDeleteReport {
-    /// The accounts that failed.
-    pub fn failed(&self) -> impl Iterator<Item = &DeleteItemReport> {
-        self.items.iter().filter(|i| !i.outcome.is_success())
-    }
-
-    /// Whether every account ended well and the reply was consistent.
-    pub fn is_complete_success(&self) -> bool {
-        self.discrepancies.is_empty() && self.items.iter().all(|i| i.outcome.is_success())
-    }
-}
+pub type FriendDeleteReport = BatchReport<DeleteOutcome>;
