@@ -1,0 +1,321 @@
+//! The `serve` command line: [`ServeArgs`] (clap) and [`serve`], shared by the
+//! `tencent-im-emulator` binary and any other command line that embeds the emulator.
+
+use std::future::Future;
+use std::io::Write;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::Args;
+use tencent_im_protocol::profile::AllowType;
+
+use crate::config::{
+    Config, Credentials, DEV_ADMIN, DEV_SDKAPPID, DEV_SECRET_KEY, Limits, RateLimit, TlsConfig,
+};
+use crate::error::Error;
+use crate::fault::{FaultKind, Faults};
+use crate::server::Emulator;
+use crate::state::StateSnapshot;
+
+/// The flags of `serve`. Embed it in another clap command line with
+/// `Serve(ServeArgs)` in a `#[derive(Subcommand)]` enum, as `tencent-im-emulator serve` does.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// TCP port; 0 picks a free one.
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// Address to bind.
+    #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+    bind: IpAddr,
+    /// SDKAppID of the application (with --secret-key). Default: the development app 1400000000.
+    #[arg(long, requires = "secret_key")]
+    sdkappid: Option<u64>,
+    /// Admin identifier (repeat for several admins).
+    #[arg(long = "identifier")]
+    identifiers: Vec<String>,
+    /// Secret key of the application (with --sdkappid).
+    #[arg(long, requires = "sdkappid")]
+    secret_key: Option<String>,
+    /// Create the accounts user1 .. userN at start.
+    #[arg(long, default_value_t = 0)]
+    accounts: usize,
+    /// AllowType of new accounts.
+    #[arg(long, default_value = "AllowType_Type_NeedConfirm", value_parser = parse_allow_type)]
+    default_allow_type: AllowType,
+    /// Friends per user (30010 / 30014).
+    #[arg(long)]
+    max_friends: Option<usize>,
+    /// Pending friend requests per user (30012).
+    #[arg(long)]
+    max_pending: Option<usize>,
+    /// Friend groups per user (30011).
+    #[arg(long)]
+    max_groups: Option<usize>,
+    /// Blocklist entries per user (30013).
+    #[arg(long)]
+    max_blocklist: Option<usize>,
+    /// Items of one friend_add request.
+    #[arg(long)]
+    max_friend_add_items: Option<usize>,
+    /// Friends per friend_get page.
+    #[arg(long)]
+    page_size: Option<usize>,
+    /// Calls per second allowed on every endpoint (60007 beyond); 0 disables the limit.
+    /// Default: each endpoint's documented rate (200/s, 100/s for the batch account APIs).
+    #[arg(long)]
+    rate_limit: Option<u32>,
+    /// How long a friend_add holds its From_Account; a concurrent one for it gets 30008.
+    #[arg(long, default_value_t = 0)]
+    write_latency_ms: u64,
+    /// A word that makes Remark, GroupName or AddWording fail with 30005 (repeatable).
+    #[arg(long = "sensitive-word")]
+    sensitive_words: Vec<String>,
+    /// Latency added to every request.
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+    /// A fault and the share of requests that get it, e.g. `--fault 502=0.1` (repeatable).
+    /// Kinds: 30006, 30007, 502, drop-before, drop-mid, truncated, non-json.
+    #[arg(long = "fault", value_parser = parse_fault)]
+    faults: Vec<(FaultKind, f64)>,
+    /// Seed of the fault draw.
+    #[arg(long, default_value_t = 0)]
+    fault_seed: u64,
+    /// Serve HTTPS with this PEM certificate chain (with --tls-key).
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Load the state from this JSON file at start (if it exists) and save it there on shutdown.
+    #[arg(long)]
+    state_file: Option<PathBuf>,
+    /// How many requests the journal keeps.
+    #[arg(long, default_value_t = 10_000)]
+    journal_capacity: usize,
+}
+
+fn parse_allow_type(s: &str) -> Result<AllowType, String> {
+    let allow = AllowType::from(s);
+    if allow.is_known() {
+        Ok(allow)
+    } else {
+        Err("expected AllowType_Type_NeedConfirm, AllowType_Type_AllowAny or AllowType_Type_DenyAny".into())
+    }
+}
+
+fn parse_fault(s: &str) -> Result<(FaultKind, f64), String> {
+    let (kind, share) = s
+        .split_once('=')
+        .ok_or_else(|| "expected KIND=SHARE, e.g. 502=0.1".to_owned())?;
+    let share: f64 = share
+        .parse()
+        .map_err(|_| format!("share {share:?} is not a number"))?;
+    if !(0.0..=1.0).contains(&share) {
+        return Err(format!("share {share} is not between 0 and 1"));
+    }
+    Ok((kind.parse()?, share))
+}
+
+impl ServeArgs {
+    /// The configuration these flags describe; reads `--state-file` if it exists.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::StateFile`] if the state file exists but cannot be read or parsed.
+    pub fn config(&self) -> Result<Config, Error> {
+        let serve = self;
+        let credentials = match (serve.sdkappid, &serve.secret_key) {
+            (Some(sdkappid), Some(key)) => {
+                let mut admins = serve.identifiers.iter();
+                let first = admins.next().map_or(DEV_ADMIN, String::as_str);
+                admins.fold(Credentials::new(sdkappid, first, key.clone()), |c, a| {
+                    c.with_admin(a.clone())
+                })
+            }
+            _ => {
+                let mut admins = serve.identifiers.iter();
+                match admins.next() {
+                    None => Credentials::development(),
+                    Some(first) => admins.fold(
+                        Credentials::new(DEV_SDKAPPID, first.clone(), DEV_SECRET_KEY),
+                        |c, a| c.with_admin(a.clone()),
+                    ),
+                }
+            }
+        };
+        let defaults = Limits::default();
+        let limits = Limits {
+            max_friends: serve.max_friends.unwrap_or(defaults.max_friends),
+            max_pending: serve.max_pending.unwrap_or(defaults.max_pending),
+            max_groups: serve.max_groups.unwrap_or(defaults.max_groups),
+            max_blocklist: serve.max_blocklist.unwrap_or(defaults.max_blocklist),
+            max_friend_add_items: serve
+                .max_friend_add_items
+                .unwrap_or(defaults.max_friend_add_items),
+            friend_get_page_size: serve.page_size.unwrap_or(defaults.friend_get_page_size),
+        };
+
+        let mut faults = Faults::none()
+            .latency(Duration::from_millis(serve.latency_ms))
+            .seed(serve.fault_seed);
+        for &(kind, share) in &serve.faults {
+            faults = faults.share(kind, share);
+        }
+
+        let mut config = Config::new(credentials)
+            .addr(SocketAddr::new(serve.bind, serve.port))
+            .limits(limits)
+            .default_allow_type(serve.default_allow_type.clone())
+            .write_latency(Duration::from_millis(serve.write_latency_ms))
+            .sensitive_words(serve.sensitive_words.iter().cloned())
+            .faults(faults);
+        config.rate_limit = match serve.rate_limit {
+            None => RateLimit::Catalogue,
+            Some(0) => RateLimit::Off,
+            Some(rate) => RateLimit::PerSecond(rate),
+        };
+        config.journal_capacity = serve.journal_capacity;
+        if let (Some(cert), Some(key)) = (&serve.tls_cert, &serve.tls_key) {
+            config = config.tls(TlsConfig::files(cert, key));
+        }
+        if let Some(path) = &serve.state_file {
+            if let Some(state) = load_state(path)? {
+                config = config.initial_state(state);
+            }
+        }
+        Ok(config)
+    }
+}
+
+/// Reads a state file written by [`save_state`]; `None` if it does not exist.
+///
+/// # Errors
+///
+/// [`Error::StateFile`] if it cannot be read or is not a state snapshot.
+pub fn load_state(path: &Path) -> Result<Option<StateSnapshot>, Error> {
+    let text = match std::fs::read(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => {
+            return Err(Error::StateFile {
+                path: path.to_owned(),
+                source,
+            });
+        }
+    };
+    serde_json::from_slice(&text)
+        .map(Some)
+        .map_err(|e| Error::StateFile {
+            path: path.to_owned(),
+            source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+        })
+}
+
+/// Writes `state` to `path` as JSON, through a temporary file renamed over it.
+///
+/// # Errors
+///
+/// [`Error::StateFile`] if it cannot be written.
+pub fn save_state(path: &Path, state: &StateSnapshot) -> Result<(), Error> {
+    let to_error = |source| Error::StateFile {
+        path: path.to_owned(),
+        source,
+    };
+    let json = serde_json::to_vec_pretty(state)
+        .map_err(|e| to_error(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?;
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, json).map_err(to_error)?;
+    std::fs::rename(&tmp, path).map_err(to_error)
+}
+
+/// Runs `serve`: starts the emulator, writes `listening on <base URL>` as the first line of `out`,
+/// notes the credentials in use on `err` (and that they are the public development ones, if so),
+/// serves until `shutdown` completes, stops gracefully and saves `--state-file`.
+///
+/// # Errors
+///
+/// Any [`Error`] of [`ServeArgs::config`], [`Emulator::start`] or [`save_state`].
+pub async fn serve<O, E, S>(
+    args: ServeArgs,
+    mut out: O,
+    mut err: E,
+    shutdown: S,
+) -> Result<(), Error>
+where
+    O: Write,
+    E: Write,
+    S: Future<Output = ()>,
+{
+    let serve = args;
+    let config = serve.config()?;
+    let emulator = Emulator::start(config).await?;
+    let accounts: Vec<String> = (1..=serve.accounts).map(|i| format!("user{i}")).collect();
+    emulator.seed_accounts(&accounts);
+
+    let _ = writeln!(out, "listening on {}", emulator.base_url());
+    let _ = out.flush();
+    let creds = emulator.credentials();
+    if creds.is_development() {
+        let _ = writeln!(
+            err,
+            "using the development application: sdkappid {}, identifier {}, secret key {} \
+             (public sample credentials; pass --sdkappid, --identifier and --secret-key for your own)",
+            creds.sdkappid(),
+            creds.admin(),
+            creds.secret_key(),
+        );
+    } else {
+        let _ = writeln!(
+            err,
+            "serving sdkappid {} for identifier(s) {}",
+            creds.sdkappid(),
+            creds.admins().join(", ")
+        );
+    }
+    if serve.accounts > 0 {
+        let _ = writeln!(err, "created accounts user1 .. user{}", serve.accounts);
+    }
+
+    shutdown.await;
+    let _ = writeln!(err, "shutting down");
+    let state = emulator.stop().await;
+    if let Some(path) = &serve.state_file {
+        save_state(path, &state)?;
+        let _ = writeln!(err, "state saved to {}", path.display());
+    }
+    Ok(())
+}
+
+/// A future that completes on Ctrl-C, or on SIGTERM or SIGINT on Unix.
+///
+/// On Unix the signal handlers are installed when this is called, not when the future is first
+/// polled, so a signal that arrives right after `listening on ...` is printed is not lost. Call it
+/// from within a tokio runtime.
+pub fn shutdown_signal() -> impl Future<Output = ()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let term = signal(SignalKind::terminate()).ok();
+        let int = signal(SignalKind::interrupt()).ok();
+        async move {
+            match (term, int) {
+                (Some(mut term), Some(mut int)) => {
+                    tokio::select! {
+                        _ = term.recv() => {}
+                        _ = int.recv() => {}
+                    }
+                }
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}

@@ -1,0 +1,403 @@
+//! Start-up configuration: credentials, limits, rate limits, faults and TLS.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tencent_im_protocol::Endpoint;
+use tencent_im_protocol::profile::AllowType;
+use tencent_im_usersig::{Clock, SecretKey, SystemClock, UserSig, UserSigGenerator};
+
+use crate::error::Error;
+use crate::fault::Faults;
+use crate::state::StateSnapshot;
+
+/// The SDKAppID of Tencent's official UserSig samples, used when no credentials are given.
+pub const DEV_SDKAPPID: u64 = 1_400_000_000;
+/// The admin identifier used when no credentials are given.
+pub const DEV_ADMIN: &str = "administrator";
+/// The secret key of Tencent's official UserSig samples, used when no credentials are given.
+/// It is public: never use it for a real application.
+pub const DEV_SECRET_KEY: &str = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e";
+
+/// One application the emulator serves: its SDKAppID, its admin accounts and its secret key.
+///
+/// `Debug` never shows the key.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    sdkappid: u64,
+    admins: Vec<String>,
+    secret_key: String,
+}
+
+impl Credentials {
+    /// An application with one admin account.
+    pub fn new(sdkappid: u64, admin: impl Into<String>, secret_key: impl Into<String>) -> Self {
+        Self {
+            sdkappid,
+            admins: vec![admin.into()],
+            secret_key: secret_key.into(),
+        }
+    }
+
+    /// The development application of Tencent's samples: [`DEV_SDKAPPID`], [`DEV_ADMIN`],
+    /// [`DEV_SECRET_KEY`].
+    pub fn development() -> Self {
+        Self::new(DEV_SDKAPPID, DEV_ADMIN, DEV_SECRET_KEY)
+    }
+
+    /// Adds another admin account.
+    #[must_use]
+    pub fn with_admin(mut self, admin: impl Into<String>) -> Self {
+        self.admins.push(admin.into());
+        self
+    }
+
+    /// The SDKAppID.
+    pub fn sdkappid(&self) -> u64 {
+        self.sdkappid
+    }
+
+    /// The first admin account: the `identifier` to send.
+    pub fn admin(&self) -> &str {
+        self.admins.first().map_or("", String::as_str)
+    }
+
+    /// Every admin account.
+    pub fn admins(&self) -> &[String] {
+        &self.admins
+    }
+
+    /// The secret key, to give to the client under test. Keep it out of logs.
+    pub fn secret_key(&self) -> &str {
+        &self.secret_key
+    }
+
+    /// Whether these are the public development credentials.
+    pub fn is_development(&self) -> bool {
+        self.sdkappid == DEV_SDKAPPID && self.secret_key == DEV_SECRET_KEY
+    }
+
+    /// A UserSig generator for this application, reading the system clock.
+    pub fn generator(&self) -> UserSigGenerator {
+        UserSigGenerator::new(self.sdkappid, SecretKey::new(self.secret_key.clone()))
+    }
+
+    /// A UserSig for the first admin account, valid for `expire`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::UserSig`] if the admin identifier is empty or `expire` is under a second.
+    pub fn user_sig(&self, expire: Duration) -> Result<UserSig, Error> {
+        Ok(self.generator().generate(self.admin(), expire)?)
+    }
+}
+
+impl Default for Credentials {
+    fn default() -> Self {
+        Self::development()
+    }
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("sdkappid", &self.sdkappid)
+            .field("admins", &self.admins)
+            .field("secret_key", &format_args!("<redacted>"))
+            .finish()
+    }
+}
+
+/// Per-user limits of the relationship chain (spec §2.7), configurable down to small numbers so
+/// tests can reach them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Limits {
+    /// Friends per user (30010 for the sender, 30014 for the target). Default 3000.
+    pub max_friends: usize,
+    /// Pending friend requests per user, sent and received (30012). Default 100.
+    pub max_pending: usize,
+    /// Friend groups per user (30011). Default 32.
+    pub max_groups: usize,
+    /// Blocklist entries per user (30013). Default 1000.
+    pub max_blocklist: usize,
+    /// Items of one friend_add request (more is a whole-request 30001). Default 1000.
+    pub max_friend_add_items: usize,
+    /// Friends in one friend_get page. Default 100.
+    pub friend_get_page_size: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_friends: 3000,
+            max_pending: 100,
+            max_groups: 32,
+            max_blocklist: 1000,
+            max_friend_add_items: 1000,
+            friend_get_page_size: 100,
+        }
+    }
+}
+
+/// How fast each endpoint may be called before the emulator answers 60007.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum RateLimit {
+    /// No limit.
+    Off,
+    /// Each endpoint's rate from the catalogue ([`Endpoint::default_rate_per_second`]: 200/s
+    /// for most, 100/s for multiaccount_import and account_check).
+    #[default]
+    Catalogue,
+    /// The same number of calls per second for every endpoint.
+    PerSecond(u32),
+}
+
+/// The emulator's configuration. `Config::default()` is the development application on
+/// `127.0.0.1:0` with Tencent's limits.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct Config {
+    /// Where to listen. Default `127.0.0.1:0` (a free port).
+    pub addr: SocketAddr,
+    /// The applications served; the first is the one [`Emulator::credentials`] returns.
+    ///
+    /// [`Emulator::credentials`]: crate::Emulator::credentials
+    pub apps: Vec<Credentials>,
+    /// Relationship-chain limits.
+    pub limits: Limits,
+    /// The `AllowType` of new accounts. Default `AllowType_Type_NeedConfirm`.
+    pub default_allow_type: AllowType,
+    /// The rate limit of every endpoint. Default [`RateLimit::Catalogue`].
+    pub rate_limit: RateLimit,
+    /// Per-endpoint rates that override [`Config::rate_limit`]; 0 means unlimited.
+    pub rate_overrides: HashMap<Endpoint, u32>,
+    /// How long a friend_add holds its `From_Account` before writing. Another friend_add for the
+    /// same `From_Account` that arrives meanwhile gets 30008 for every item. Default zero: writes
+    /// are immediate and never conflict.
+    pub write_latency: Duration,
+    /// Words that make a `Remark`, `GroupName` or `AddWording` fail with 30005.
+    pub sensitive_words: Vec<String>,
+    /// Faults to inject from the start; change them later with
+    /// [`Emulator::set_faults`](crate::Emulator::set_faults).
+    pub faults: Faults,
+    /// Serve HTTPS with this certificate and key instead of plain HTTP.
+    pub tls: Option<TlsConfig>,
+    /// How many requests the journal keeps (the oldest are dropped). Default 10 000.
+    pub journal_capacity: usize,
+    /// The state to start from (e.g. loaded from a state file).
+    pub initial_state: Option<StateSnapshot>,
+    /// Where "now" comes from, for UserSig expiry and `Tag_SNS_IM_AddTime`.
+    pub clock: Arc<dyn Clock + Send + Sync>,
+}
+
+impl Config {
+    /// The default configuration with `credentials` as the only application.
+    pub fn new(credentials: Credentials) -> Self {
+        Self {
+            apps: vec![credentials],
+            ..Self::default()
+        }
+    }
+
+    /// Listens on `addr`.
+    #[must_use]
+    pub fn addr(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// Serves another application too.
+    #[must_use]
+    pub fn with_app(mut self, credentials: Credentials) -> Self {
+        self.apps.push(credentials);
+        self
+    }
+
+    /// Sets the limits.
+    #[must_use]
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Sets the `AllowType` of new accounts.
+    #[must_use]
+    pub fn default_allow_type(mut self, allow_type: AllowType) -> Self {
+        self.default_allow_type = allow_type;
+        self
+    }
+
+    /// Sets the rate limit of every endpoint.
+    #[must_use]
+    pub fn rate_limit(mut self, rate_limit: RateLimit) -> Self {
+        self.rate_limit = rate_limit;
+        self
+    }
+
+    /// Sets the rate of one endpoint (0 = unlimited).
+    #[must_use]
+    pub fn endpoint_rate(mut self, endpoint: Endpoint, per_second: u32) -> Self {
+        self.rate_overrides.insert(endpoint, per_second);
+        self
+    }
+
+    /// Sets the friend_add write latency (see [`Config::write_latency`]).
+    #[must_use]
+    pub fn write_latency(mut self, latency: Duration) -> Self {
+        self.write_latency = latency;
+        self
+    }
+
+    /// Sets the sensitive words.
+    #[must_use]
+    pub fn sensitive_words<I>(mut self, words: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: Into<String>,
+    {
+        self.sensitive_words = words.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Sets the faults injected from the start.
+    #[must_use]
+    pub fn faults(mut self, faults: Faults) -> Self {
+        self.faults = faults;
+        self
+    }
+
+    /// Serves HTTPS.
+    #[must_use]
+    pub fn tls(mut self, tls: TlsConfig) -> Self {
+        self.tls = Some(tls);
+        self
+    }
+
+    /// Starts from `state`.
+    #[must_use]
+    pub fn initial_state(mut self, state: StateSnapshot) -> Self {
+        self.initial_state = Some(state);
+        self
+    }
+
+    /// Reads "now" from `clock`.
+    #[must_use]
+    pub fn clock(mut self, clock: Arc<dyn Clock + Send + Sync>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The rate limit of `endpoint` in calls per second, `None` for unlimited.
+    pub fn rate_of(&self, endpoint: Endpoint) -> Option<u32> {
+        let rate = match self.rate_overrides.get(&endpoint) {
+            Some(&rate) => rate,
+            None => match self.rate_limit {
+                RateLimit::Off => 0,
+                RateLimit::Catalogue => endpoint.default_rate_per_second(),
+                RateLimit::PerSecond(rate) => rate,
+            },
+        };
+        (rate > 0).then_some(rate)
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            apps: vec![Credentials::development()],
+            limits: Limits::default(),
+            default_allow_type: AllowType::NeedConfirm,
+            rate_limit: RateLimit::default(),
+            rate_overrides: HashMap::new(),
+            write_latency: Duration::ZERO,
+            sensitive_words: Vec::new(),
+            faults: Faults::default(),
+            tls: None,
+            journal_capacity: 10_000,
+            initial_state: None,
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("addr", &self.addr)
+            .field("apps", &self.apps)
+            .field("limits", &self.limits)
+            .field("default_allow_type", &self.default_allow_type)
+            .field("rate_limit", &self.rate_limit)
+            .field("rate_overrides", &self.rate_overrides)
+            .field("write_latency", &self.write_latency)
+            .field("sensitive_words", &self.sensitive_words)
+            .field("faults", &self.faults)
+            .field("tls", &self.tls)
+            .field("journal_capacity", &self.journal_capacity)
+            .field("initial_state", &self.initial_state.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where the TLS certificate chain and private key come from (PEM). `Debug` never shows an
+/// in-memory key.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TlsConfig {
+    /// PEM files on disk.
+    Files {
+        /// The certificate chain, leaf first.
+        cert: PathBuf,
+        /// The private key (PKCS#8, PKCS#1 or SEC1).
+        key: PathBuf,
+    },
+    /// PEM text in memory.
+    Pem {
+        /// The certificate chain, leaf first.
+        cert: String,
+        /// The private key.
+        key: String,
+    },
+}
+
+impl TlsConfig {
+    /// PEM files on disk.
+    pub fn files(cert: impl Into<PathBuf>, key: impl Into<PathBuf>) -> Self {
+        Self::Files {
+            cert: cert.into(),
+            key: key.into(),
+        }
+    }
+
+    /// PEM text in memory.
+    pub fn pem(cert: impl Into<String>, key: impl Into<String>) -> Self {
+        Self::Pem {
+            cert: cert.into(),
+            key: key.into(),
+        }
+    }
+}
+
+impl fmt::Debug for TlsConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Files { cert, key } => f
+                .debug_struct("Files")
+                .field("cert", cert)
+                .field("key", key)
+                .finish(),
+            Self::Pem { .. } => f
+                .debug_struct("Pem")
+                .field("cert", &format_args!(".."))
+                .field("key", &format_args!("<redacted>"))
+                .finish(),
+        }
+    }
+}

@@ -1,0 +1,40 @@
+//! [`Error`]: why the emulator could not start.
+
+use std::io;
+use std::path::PathBuf;
+
+/// Why the emulator could not start, or a helper failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The configuration is unusable; the message says why.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+    /// The listening socket could not be bound.
+    #[error("could not listen on {addr}")]
+    Bind {
+        /// The address.
+        addr: std::net::SocketAddr,
+        /// The cause.
+        #[source]
+        source: io::Error,
+    },
+    /// The TLS certificate or key could not be loaded.
+    #[error("could not load the TLS certificate or key: {0}")]
+    Tls(String),
+    /// A state file could not be read or written.
+    #[error("state file {path}")]
+    StateFile {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: io::Error,
+    },
+    /// The tokio runtime of a [`BlockingEmulator`](crate::BlockingEmulator) could not be built.
+    #[error("could not start a tokio runtime")]
+    Runtime(#[source] io::Error),
+    /// A UserSig could not be generated.
+    #[error("could not generate a usersig")]
+    UserSig(#[from] tencent_im_usersig::GenerateError),
+}

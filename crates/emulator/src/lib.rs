@@ -1,0 +1,36 @@
+#![doc = include_str!("../README.md")]
+//!
+//! # Behaviour
+//!
+//! The model and every code it answers follow spec §7.7; `docs/emulator.md` has the table. In
+//! short, each request goes through: injected faults, routing
+//! ([`tencent_im_protocol::Endpoint::from_path`]), the auth chain (60012, 70020, 60010, 70002,
+//! 70003, 70014, 70013, 70009, 70001, then 60002 for `random` / `contenttype`), the per-endpoint
+//! rate limit (60007), body decoding (60003, 60015, the service's "bad request" code) and the
+//! command itself.
+
+mod auth;
+mod blocking;
+pub mod cli;
+mod config;
+mod error;
+mod fault;
+mod handlers;
+mod journal;
+mod rate;
+mod server;
+mod state;
+mod tls;
+
+pub use blocking::BlockingEmulator;
+pub use config::{
+    Config, Credentials, DEV_ADMIN, DEV_SDKAPPID, DEV_SECRET_KEY, Limits, RateLimit, TlsConfig,
+};
+pub use error::Error;
+pub use fault::{FaultKind, Faults};
+pub use journal::{JournalEntry, REDACTED, redact_query};
+pub use server::Emulator;
+pub use state::{Account, AppState, Friend, Pending, StateSnapshot};
+
+/// The body of the HTTP 502 the [`FaultKind::Http502`] fault sends.
+pub const BAD_GATEWAY_HTML: &str = server::BAD_GATEWAY_HTML;

@@ -1,0 +1,328 @@
+//! The `tencent-im-emulator serve` binary: first line, credentials notice, flags, graceful
+//! shutdown on SIGTERM and the state file.
+#![cfg(unix)]
+// Test code: helpers outside #[test] functions may unwrap, expect and panic too.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::{BufRead as _, BufReader, Read as _};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use tencent_im_emulator::Credentials;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+const BIN: &str = env!("CARGO_BIN_EXE_tencent-im-emulator");
+
+fn temp_path(name: &str) -> PathBuf {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    std::env::temp_dir().join(format!("tim-emulator-{}-{n}-{name}", std::process::id()))
+}
+
+/// A running binary, killed when dropped.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn spawn(args: &[&str]) -> Self {
+        let mut child = Command::new(BIN)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn the binary");
+        let stdout = child.stdout.take().unwrap();
+        let mut first = String::new();
+        BufReader::new(stdout).read_line(&mut first).unwrap();
+        let base = first
+            .trim_end()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("first line: {first:?}"))
+            .to_owned();
+        assert!(base.starts_with("http://") || base.starts_with("https://"));
+        Self { child, base }
+    }
+
+    fn addr(&self) -> String {
+        self.base.split_once("://").unwrap().1.to_owned()
+    }
+
+    /// SIGTERM, then the exit status and stderr.
+    fn terminate(mut self) -> (bool, String) {
+        let pid = self.child.id().to_string();
+        let status = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        assert!(status.success());
+        let status = self.child.wait().unwrap();
+        let mut stderr = String::new();
+        self.child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        (status.success(), stderr)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn post(addr: &str, api: &str, creds: &Credentials, body: &str) -> serde_json::Value {
+    let sig = creds.user_sig(Duration::from_secs(600)).unwrap();
+    let request = format!(
+        "POST /v4/{api}?sdkappid={}&identifier={}&usersig={}&random=9&contenttype=json HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        creds.sdkappid(),
+        creds.admin(),
+        sig.expose(),
+        body.len()
+    );
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    let text = String::from_utf8(response).unwrap();
+    let (_, body) = text.split_once("\r\n\r\n").unwrap();
+    serde_json::from_str(body).unwrap()
+}
+
+#[tokio::test]
+async fn serve_prints_the_url_first_and_saves_state_on_sigterm() {
+    let state = temp_path("state.json");
+    let state_arg = state.to_str().unwrap();
+    let server = Server::spawn(&[
+        "serve",
+        "--port",
+        "0",
+        "--accounts",
+        "3",
+        "--default-allow-type",
+        "AllowType_Type_AllowAny",
+        "--state-file",
+        state_arg,
+    ]);
+    assert!(server.base.starts_with("http://127.0.0.1:"));
+    let creds = Credentials::development();
+    let reply = post(
+        &server.addr(),
+        "sns/friend_add",
+        &creds,
+        r#"{"From_Account":"user1","AddFriendItem":[{"To_Account":"user3","AddSource":"AddSource_Type_Cli"}]}"#,
+    )
+    .await;
+    assert_eq!(reply["ResultItem"][0]["ResultCode"], 0, "{reply}");
+    let (ok, stderr) = server.terminate();
+    assert!(ok, "{stderr}");
+    assert!(stderr.contains("development application"), "{stderr}");
+    let saved = std::fs::read_to_string(&state).unwrap();
+    assert!(saved.contains("AddSource_Type_Cli"));
+
+    // Started again from the file, the friendship is still there.
+    let server = Server::spawn(&["serve", "--state-file", state_arg]);
+    let reply = post(
+        &server.addr(),
+        "sns/friend_check",
+        &creds,
+        r#"{"From_Account":"user3","To_Account":["user1"],"CheckType":"CheckResult_Type_Both"}"#,
+    )
+    .await;
+    assert_eq!(
+        reply["InfoItem"][0]["Relation"], "CheckResult_Type_BothWay",
+        "{reply}"
+    );
+    let (ok, _) = server.terminate();
+    assert!(ok);
+    let _ = std::fs::remove_file(&state);
+}
+
+#[tokio::test]
+async fn serve_with_own_credentials_limits_and_faults() {
+    let server = Server::spawn(&[
+        "serve",
+        "--port",
+        "0",
+        "--sdkappid",
+        "1600000001",
+        "--identifier",
+        "boss",
+        "--secret-key",
+        "k3y",
+        "--accounts",
+        "2",
+        "--max-pending",
+        "0",
+        "--fault",
+        "30007=0",
+    ]);
+    let creds = Credentials::new(1_600_000_001, "boss", "k3y");
+    let reply = post(
+        &server.addr(),
+        "sns/friend_add",
+        &creds,
+        r#"{"From_Account":"user1","AddFriendItem":[{"To_Account":"user2","AddSource":"AddSource_Type_Cli"}]}"#,
+    )
+    .await;
+    assert_eq!(reply["ResultItem"][0]["ResultCode"], 30012, "{reply}");
+    // The development credentials do not open this app.
+    let reply = post(
+        &server.addr(),
+        "sns/friend_get",
+        &Credentials::development(),
+        "{}",
+    )
+    .await;
+    assert_eq!(reply["ErrorCode"], 70020);
+    let (ok, stderr) = server.terminate();
+    assert!(ok);
+    assert!(!stderr.contains("development application"), "{stderr}");
+    assert!(!stderr.contains("k3y"), "the key is not printed: {stderr}");
+}
+
+#[test]
+fn bad_flags_are_refused() {
+    for args in [
+        &["serve", "--sdkappid", "1"][..],
+        &["serve", "--fault", "nope=0.1"],
+        &["serve", "--fault", "502=2"],
+        &["serve", "--default-allow-type", "AllowType_Type_Maybe"],
+    ] {
+        let output = Command::new(BIN).args(args).output().unwrap();
+        assert!(!output.status.success(), "{args:?}");
+        assert!(output.stdout.is_empty());
+    }
+}
+
+/// A writer that hands each write to a channel.
+struct ChannelWriter(std::sync::mpsc::Sender<String>);
+
+impl std::io::Write for ChannelWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let _ = self.0.send(String::from_utf8_lossy(buf).into_owned());
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn serve_runs_in_process_for_other_command_lines() {
+    use clap::Parser as _;
+
+    #[derive(clap::Parser)]
+    struct Tim {
+        #[command(subcommand)]
+        command: Sub,
+    }
+    #[derive(clap::Subcommand)]
+    enum Sub {
+        Serve(tencent_im_emulator::cli::ServeArgs),
+    }
+
+    let state = temp_path("inproc.json");
+    let Sub::Serve(args) = Tim::parse_from([
+        "tim",
+        "serve",
+        "--accounts",
+        "2",
+        "--identifier",
+        "ops",
+        "--state-file",
+        state.to_str().unwrap(),
+    ])
+    .command;
+    let config = args.config().unwrap();
+    assert_eq!(config.apps[0].admin(), "ops");
+    let (out_tx, out_rx) = std::sync::mpsc::channel();
+    let (err_tx, err_rx) = std::sync::mpsc::channel();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(tencent_im_emulator::cli::serve(
+        args,
+        ChannelWriter(out_tx),
+        ChannelWriter(err_tx),
+        async move {
+            let _ = stop_rx.await;
+        },
+    ));
+    // `writeln!` may write in pieces: gather the first line.
+    let first = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        while !line.contains('\n') {
+            line.push_str(&out_rx.recv().unwrap());
+        }
+        line
+    })
+    .await
+    .unwrap();
+    let base = first
+        .trim_end()
+        .strip_prefix("listening on http://")
+        .unwrap()
+        .to_owned();
+    let creds = Credentials::new(1_400_000_000, "ops", tencent_im_emulator::DEV_SECRET_KEY);
+    let reply = post(
+        &base,
+        "im_open_login_svc/account_check",
+        &creds,
+        r#"{"CheckItem":[{"UserID":"user2"}]}"#,
+    )
+    .await;
+    assert_eq!(
+        reply["ResultItem"][0]["AccountStatus"], "Imported",
+        "{reply}"
+    );
+    stop_tx.send(()).unwrap();
+    task.await.unwrap().unwrap();
+    let notes: String = err_rx.try_iter().collect();
+    assert!(notes.contains("development application"), "{notes}");
+    assert!(notes.contains("state saved"), "{notes}");
+    assert!(std::fs::read_to_string(&state).unwrap().contains("user2"));
+    let _ = std::fs::remove_file(&state);
+}
+
+#[tokio::test]
+async fn serve_over_tls_from_pem_files() {
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
+    let cert_path = temp_path("cert.pem");
+    let key_path = temp_path("key.pem");
+    std::fs::write(&cert_path, cert.cert.pem()).unwrap();
+    std::fs::write(&key_path, cert.key_pair.serialize_pem()).unwrap();
+    let server = Server::spawn(&[
+        "serve",
+        "--tls-cert",
+        cert_path.to_str().unwrap(),
+        "--tls-key",
+        key_path.to_str().unwrap(),
+    ]);
+    assert!(
+        server.base.starts_with("https://127.0.0.1:"),
+        "{}",
+        server.base
+    );
+    let (ok, _) = server.terminate();
+    assert!(ok);
+    // A missing key file is an error on stderr and a failure exit, with nothing on stdout.
+    let output = Command::new(BIN)
+        .args([
+            "serve",
+            "--tls-cert",
+            cert_path.to_str().unwrap(),
+            "--tls-key",
+            "/nonexistent/key.pem",
+        ])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(output.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("TLS"));
+    let _ = std::fs::remove_file(&cert_path);
+    let _ = std::fs::remove_file(&key_path);
+}

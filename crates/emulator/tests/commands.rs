@@ -1,0 +1,432 @@
+//! The other first-version commands over real HTTP: account_import, multiaccount_import,
+//! account_check, portrait_set, black_list_add, friend_check, friend_get, friend_delete.
+
+// Test code: helpers outside #[test] functions may unwrap, expect and panic too.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::{Client, code, config, result_codes, start};
+use serde_json::Value;
+use tencent_im_emulator::Limits;
+use tencent_im_protocol::ErrorCode;
+use tencent_im_protocol::im_open_login_svc::{
+    AccountCheck, AccountImport, AccountItem, AccountStatus, MultiaccountImport,
+};
+use tencent_im_protocol::profile::{AllowType, PortraitSet, ProfileItem};
+use tencent_im_protocol::sns::{
+    AddFriendItem, BlackListAdd, BlockOutcome, CheckType, DeleteOutcome, DeleteType, FriendAdd,
+    FriendCheck, FriendDelete, FriendGet, Relation,
+};
+
+#[tokio::test]
+async fn account_import_multiaccount_import_and_account_check() {
+    let emulator = start(config(), &[]).await;
+    let mut client = Client::connect(&emulator).await;
+    let reply = client
+        .send(
+            &AccountImport::new("alice")
+                .nick("Alice")
+                .face_url("https://a/b.png"),
+        )
+        .await;
+    assert!(!reply.envelope.is_failure());
+    // Importing again creates no duplicate and updates the profile.
+    let reply = client
+        .send(&AccountImport::new("alice").nick("Alicia"))
+        .await;
+    assert!(!reply.envelope.is_failure());
+    let req = MultiaccountImport::new(vec![
+        AccountItem::new("bob"),
+        AccountItem::new("carol").nick("C"),
+        AccountItem::new("x".repeat(33)),
+    ]);
+    let reply = client.send(&req).await;
+    assert_eq!(reply.body.fail_accounts, ["x".repeat(33)]);
+    // The older body form `Accounts: [...]` is accepted too.
+    let reply = client
+        .call_raw(
+            "im_open_login_svc/multiaccount_import",
+            r#"{"Accounts":["dave"]}"#,
+        )
+        .await;
+    assert_eq!(code(&reply), 0);
+
+    let req = AccountCheck::new(["alice", "bob", "carol", "dave", "erin"]);
+    let reply = client.send(&req).await;
+    let report = reply.body.report(&req);
+    assert!(report.is_complete_success());
+    let imported: Vec<bool> = report
+        .items
+        .iter()
+        .map(|i| i.outcome.is_imported())
+        .collect();
+    assert_eq!(imported, [true, true, true, true, false]);
+    assert_eq!(
+        reply.body.result_items[4].account_status,
+        Some(AccountStatus::NotImported)
+    );
+
+    let state = emulator.app_state();
+    assert_eq!(state.accounts.len(), 4);
+    assert_eq!(
+        state.accounts["alice"].profile["Tag_Profile_IM_Nick"],
+        "Alicia"
+    );
+    assert_eq!(
+        state.accounts["alice"].profile["Tag_Profile_IM_Image"],
+        "https://a/b.png"
+    );
+    assert_eq!(state.accounts["alice"].allow_type, AllowType::NeedConfirm);
+
+    // Body errors of the account service.
+    let cases = [
+        ("im_open_login_svc/account_import", r#"{"UserID":5}"#, 60015),
+        ("im_open_login_svc/account_import", r#"{"Nick":"x"}"#, 70402),
+        (
+            "im_open_login_svc/account_import",
+            r#"{"UserID":""}"#,
+            70402,
+        ),
+        ("im_open_login_svc/account_import", "nope", 60003),
+        (
+            "im_open_login_svc/multiaccount_import",
+            r#"{"AccountList":[]}"#,
+            70206,
+        ),
+        (
+            "im_open_login_svc/account_check",
+            r#"{"CheckItem":[{"UserID":1}]}"#,
+            60015,
+        ),
+    ];
+    for (api, body, expected) in cases {
+        assert_eq!(
+            code(&client.call_raw(api, body).await),
+            expected,
+            "{api} {body}"
+        );
+    }
+    let many: Vec<Value> = (0..101)
+        .map(|i| serde_json::json!({ "UserID": format!("u{i}") }))
+        .collect();
+    let body = serde_json::json!({ "AccountList": many }).to_string();
+    assert_eq!(
+        code(
+            &client
+                .call_raw("im_open_login_svc/multiaccount_import", &body)
+                .await
+        ),
+        70206
+    );
+    emulator.stop().await;
+}
+
+#[tokio::test]
+async fn portrait_set_sets_fields_and_rejects_bad_ones() {
+    let emulator = start(config(), &["alice"]).await;
+    let mut client = Client::connect(&emulator).await;
+    let req = PortraitSet::new(
+        "alice",
+        vec![
+            ProfileItem::allow_type(AllowType::DenyAny),
+            ProfileItem::nick("Al"),
+            ProfileItem::new("Tag_Profile_IM_Level", 3),
+            ProfileItem::custom("Hobby", "chess"),
+        ],
+    );
+    let reply = client.send(&req).await;
+    assert!(!reply.envelope.is_failure(), "{:?}", reply.envelope);
+    let state = emulator.app_state();
+    let alice = &state.accounts["alice"];
+    assert_eq!(alice.allow_type, AllowType::DenyAny);
+    assert_eq!(alice.profile["Tag_Profile_IM_Level"], 3);
+    assert_eq!(alice.profile["Tag_Profile_Custom_Hobby"], "chess");
+
+    let cases = [
+        (
+            r#"{"From_Account":"ghost","ProfileItem":[{"Tag":"Tag_Profile_IM_Nick","Value":"x"}]}"#,
+            40003,
+        ),
+        (
+            r#"{"From_Account":"alice","ProfileItem":[{"Tag":"Tag_Profile_IM_AllowType","Value":"AllowType_Type_Maybe"}]}"#,
+            40605,
+        ),
+        (
+            r#"{"From_Account":"alice","ProfileItem":[{"Tag":"Tag_Profile_IM_Nope","Value":"x"}]}"#,
+            40009,
+        ),
+        (
+            r#"{"From_Account":"alice","ProfileItem":[{"Tag":"Tag_Profile_IM_Level","Value":"high"}]}"#,
+            40610,
+        ),
+        (r#"{"From_Account":"alice","ProfileItem":[]}"#, 40001),
+        (r#"{"From_Account":"alice","ProfileItem":"x"}"#, 40001),
+        (r#"{"From_Account":1,"ProfileItem":[]}"#, 60015),
+    ];
+    for (body, expected) in cases {
+        assert_eq!(
+            code(&client.call_raw("profile/portrait_set", body).await),
+            expected,
+            "{body}"
+        );
+    }
+    // A rejected request changes nothing, not even its valid fields.
+    let body = r#"{"From_Account":"alice","ProfileItem":[{"Tag":"Tag_Profile_IM_Nick","Value":"Changed"},{"Tag":"Tag_Profile_IM_Nope","Value":"x"}]}"#;
+    assert_eq!(
+        code(&client.call_raw("profile/portrait_set", body).await),
+        40009
+    );
+    assert_eq!(
+        emulator.app_state().accounts["alice"].profile["Tag_Profile_IM_Nick"],
+        "Al"
+    );
+    emulator.stop().await;
+}
+
+#[tokio::test]
+async fn black_list_add_blocks_and_removes_friendships() {
+    let mut limits = Limits::default();
+    limits.max_blocklist = 2;
+    let config = config()
+        .default_allow_type(AllowType::AllowAny)
+        .limits(limits);
+    let emulator = start(config, &["alice", "bob", "carol", "dave"]).await;
+    let mut client = Client::connect(&emulator).await;
+    let add = FriendAdd::new(
+        "bob",
+        vec![AddFriendItem::new("alice", "AddSource_Type_Test")],
+    );
+    client.send(&add).await;
+    let req = BlackListAdd::new("alice", ["bob", "bob2", "alice", "carol", "dave"]);
+    let reply = client.send(&req).await;
+    let codes: Vec<i64> = reply
+        .body
+        .result_items
+        .iter()
+        .map(|i| i.result_code.get())
+        .collect();
+    assert_eq!(codes, [0, 30003, 30001, 0, 30013]);
+    assert_eq!(reply.body.fail_accounts, ["bob2", "alice", "dave"]);
+    // Blocking again is "already blocked", a success for retries.
+    let req = BlackListAdd::new("alice", ["bob"]);
+    let reply = client.send(&req).await;
+    assert_eq!(
+        reply.body.report(&req).items[0].outcome,
+        BlockOutcome::AlreadyBlocked
+    );
+    let state = emulator.app_state();
+    assert!(state.accounts["alice"].friends.is_empty());
+    assert!(state.accounts["bob"].friends.is_empty());
+    assert_eq!(state.accounts["alice"].blocklist.len(), 2);
+    let reply = client
+        .call_raw(
+            "sns/black_list_add",
+            r#"{"From_Account":"ghost","To_Account":["bob"]}"#,
+        )
+        .await;
+    assert_eq!(code(&reply), 30003);
+    emulator.stop().await;
+}
+
+#[tokio::test]
+async fn friend_check_relations() {
+    let emulator = start(
+        config().default_allow_type(AllowType::AllowAny),
+        &["a", "b", "c", "d"],
+    )
+    .await;
+    let mut client = Client::connect(&emulator).await;
+    let single = |to: &str| FriendAdd::new("a", vec![AddFriendItem::new(to, "AddSource_Type_T")]);
+    client.send(&single("b")).await;
+    client
+        .send(&single("c").add_type(tencent_im_protocol::sns::AddType::Single))
+        .await;
+    client
+        .send(
+            &FriendAdd::new("d", vec![AddFriendItem::new("a", "AddSource_Type_T")])
+                .add_type(tencent_im_protocol::sns::AddType::Single),
+        )
+        .await;
+    let req = FriendCheck::new("a", ["b", "c", "d", "ghost"], CheckType::Both);
+    let reply = client.send(&req).await;
+    let relations: Vec<_> = reply
+        .body
+        .info_items
+        .iter()
+        .map(|i| i.relation.clone())
+        .collect();
+    assert_eq!(
+        relations,
+        [
+            Some(Relation::BothWay),
+            Some(Relation::AWithB),
+            Some(Relation::BWithA),
+            Some(Relation::NoRelation)
+        ]
+    );
+    assert_eq!(
+        reply.body.info_items[3].result_code,
+        ErrorCode::SNS_ACCOUNT_NOT_FOUND
+    );
+    assert_eq!(reply.body.fail_accounts, ["ghost"]);
+    assert!(reply.body.report(&req).discrepancies.is_empty());
+    let req = FriendCheck::new("a", ["b", "d"], CheckType::Single);
+    let reply = client.send(&req).await;
+    let relations: Vec<_> = reply
+        .body
+        .info_items
+        .iter()
+        .map(|i| i.relation.clone())
+        .collect();
+    assert_eq!(
+        relations,
+        [Some(Relation::AWithB), Some(Relation::NoRelation)]
+    );
+    let bad = client
+        .call_raw(
+            "sns/friend_check",
+            r#"{"From_Account":"a","To_Account":["b"],"CheckType":"Nope"}"#,
+        )
+        .await;
+    assert_eq!(code(&bad), 30001);
+    emulator.stop().await;
+}
+
+#[tokio::test]
+async fn friend_get_pages_through_the_list() {
+    let mut limits = Limits::default();
+    limits.friend_get_page_size = 2;
+    let ids: Vec<String> = (0..5).map(|i| format!("f{i}")).collect();
+    let mut accounts: Vec<&str> = ids.iter().map(String::as_str).collect();
+    accounts.push("alice");
+    let emulator = start(
+        config()
+            .default_allow_type(AllowType::AllowAny)
+            .limits(limits),
+        &accounts,
+    )
+    .await;
+    let mut client = Client::connect(&emulator).await;
+    let items = ids
+        .iter()
+        .map(|id| {
+            AddFriendItem::new(id.as_str(), "AddSource_Type_T")
+                .remark(format!("R{id}"))
+                .group_name("G")
+        })
+        .collect();
+    client.send(&FriendAdd::new("alice", items)).await;
+
+    let mut req = Some(FriendGet::new("alice", 0));
+    let mut seen = Vec::new();
+    let mut pages = 0;
+    while let Some(r) = req {
+        let reply = client.send(&r).await;
+        assert!(!reply.envelope.is_failure());
+        assert_eq!(reply.body.friend_num, 5);
+        for item in &reply.body.user_data_items {
+            assert_eq!(
+                item.remark(),
+                Some(format!("R{}", item.to_account).as_str())
+            );
+            assert_eq!(item.groups(), ["G"]);
+            assert_eq!(item.add_source(), Some("AddSource_Type_T"));
+            assert!(item.add_time().is_some());
+            seen.push(item.to_account.clone());
+        }
+        pages += 1;
+        req = reply.body.next_page(&r);
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(seen, ids);
+    let reply = client
+        .call_raw(
+            "sns/friend_get",
+            r#"{"From_Account":"ghost","StartIndex":0}"#,
+        )
+        .await;
+    assert_eq!(code(&reply), 30003);
+    emulator.stop().await;
+}
+
+#[tokio::test]
+async fn friend_delete_one_way_and_both_ways() {
+    let emulator = start(
+        config().default_allow_type(AllowType::AllowAny),
+        &["a", "b", "c", "d"],
+    )
+    .await;
+    let mut client = Client::connect(&emulator).await;
+    let items = ["b", "c"]
+        .iter()
+        .map(|t| AddFriendItem::new(*t, "AddSource_Type_T"))
+        .collect();
+    client.send(&FriendAdd::new("a", items)).await;
+
+    let req = FriendDelete::new("a", ["b"]).delete_type(DeleteType::Single);
+    let reply = client.send(&req).await;
+    assert_eq!(
+        reply.body.report(&req).items[0].outcome,
+        DeleteOutcome::Deleted
+    );
+    let state = emulator.app_state();
+    assert!(!state.accounts["a"].friends.contains_key("b"));
+    assert!(state.accounts["b"].friends.contains_key("a"));
+
+    // Default: both ways.
+    let req = FriendDelete::new("a", ["c", "d", "ghost"]);
+    let reply = client.send(&req).await;
+    let codes: Vec<i64> = reply
+        .body
+        .result_items
+        .iter()
+        .map(|i| i.result_code.get())
+        .collect();
+    assert_eq!(codes, [0, 31704, 30003]);
+    assert_eq!(
+        reply.body.report(&req).items[1].outcome,
+        DeleteOutcome::NotFriends
+    );
+    let state = emulator.app_state();
+    assert!(state.accounts["a"].friends.is_empty());
+    assert!(!state.accounts["c"].friends.contains_key("a"));
+    // Both ways removes a one-sided leftover (b still lists a).
+    let reply = client
+        .send(&FriendDelete::new("a", ["b"]).delete_type(DeleteType::Both))
+        .await;
+    assert_eq!(reply.body.result_items[0].result_code, ErrorCode::OK);
+    assert!(emulator.app_state().accounts["b"].friends.is_empty());
+    let reply = client
+        .call_raw(
+            "sns/friend_delete",
+            r#"{"From_Account":"a","To_Account":[]}"#,
+        )
+        .await;
+    assert_eq!(code(&reply), 30001);
+    let _ = result_codes;
+    emulator.stop().await;
+}
+
+#[tokio::test]
+async fn routing_unknown_paths_and_methods() {
+    let emulator = start(config(), &[]).await;
+    let mut client = Client::connect(&emulator).await;
+    let query = common::query(emulator.credentials());
+    let (status, body) = client
+        .post_raw(&format!("/v4/sns/friend_nope?{query}"), "{}")
+        .await;
+    assert_eq!(status, 200);
+    let reply: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(code(&reply), 60009);
+    let (_, body) = client
+        .request(
+            "GET",
+            &format!("/v4/sns/friend_get?{query}"),
+            bytes::Bytes::new(),
+        )
+        .await;
+    let reply: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(code(&reply), 60002);
+    emulator.stop().await;
+}

@@ -1,0 +1,139 @@
+//! A small HTTP/1.1 client for the emulator's tests: hyper's connection-level client over one
+//! keep-alive TCP connection, with admin UserSigs made by the usersig crate.
+#![allow(
+    dead_code,
+    unreachable_pub,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic
+)]
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt as _, Full};
+use hyper::client::conn::http1::SendRequest;
+use hyper_util::rt::TokioIo;
+use serde_json::Value;
+use tencent_im_emulator::{Config, Credentials, Emulator, RateLimit};
+use tencent_im_protocol::{Command, Reply};
+use tokio::net::TcpStream;
+
+/// A test configuration: the development app, no rate limit.
+pub fn config() -> Config {
+    Config::default().rate_limit(RateLimit::Off)
+}
+
+/// Starts an emulator with `config` and the given accounts.
+pub async fn start(config: Config, accounts: &[&str]) -> Emulator {
+    let emulator = Emulator::start(config).await.expect("emulator starts");
+    emulator.seed_accounts(accounts);
+    emulator
+}
+
+/// A valid admin UserSig for `creds`.
+pub fn sig(creds: &Credentials) -> String {
+    creds
+        .user_sig(Duration::from_secs(86_400))
+        .expect("sig")
+        .expose()
+        .to_owned()
+}
+
+/// The query string of a valid admin request.
+pub fn query(creds: &Credentials) -> String {
+    format!(
+        "sdkappid={}&identifier={}&usersig={}&random=1234&contenttype=json",
+        creds.sdkappid(),
+        creds.admin(),
+        sig(creds)
+    )
+}
+
+/// A keep-alive connection to the emulator.
+pub struct Client {
+    sender: SendRequest<Full<Bytes>>,
+    query: String,
+}
+
+impl Client {
+    pub async fn connect(emulator: &Emulator) -> Self {
+        let stream = TcpStream::connect(emulator.local_addr())
+            .await
+            .expect("connect");
+        stream.set_nodelay(true).expect("nodelay");
+        let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .expect("handshake");
+        tokio::spawn(conn);
+        Self {
+            sender,
+            query: query(emulator.credentials()),
+        }
+    }
+
+    /// POSTs `body` to `path_and_query`; returns the status and the body.
+    pub async fn post_raw(&mut self, path_and_query: &str, body: impl Into<Bytes>) -> (u16, Bytes) {
+        self.request("POST", path_and_query, body.into()).await
+    }
+
+    pub async fn request(
+        &mut self,
+        method: &str,
+        path_and_query: &str,
+        body: Bytes,
+    ) -> (u16, Bytes) {
+        let req = hyper::Request::builder()
+            .method(method)
+            .uri(path_and_query)
+            .header("host", "127.0.0.1")
+            .header("content-type", "application/json; charset=utf-8")
+            .body(Full::new(body))
+            .expect("request");
+        self.sender.ready().await.expect("ready");
+        let resp = self.sender.send_request(req).await.expect("response");
+        let status = resp.status().as_u16();
+        let body = resp.into_body().collect().await.expect("body").to_bytes();
+        (status, body)
+    }
+
+    /// POSTs a raw body to `/v4/{api}` with a valid admin query; returns the reply as JSON.
+    pub async fn call_raw(&mut self, api: &str, body: &str) -> Value {
+        let path = format!("/v4/{api}?{}", self.query);
+        let (status, body) = self.post_raw(&path, body.to_owned()).await;
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+        serde_json::from_slice(&body).expect("json reply")
+    }
+
+    /// POSTs a raw body with the given query string; returns the reply as JSON.
+    pub async fn call_with_query(&mut self, api: &str, query: &str, body: &str) -> Value {
+        let path = format!("/v4/{api}?{query}");
+        let (status, body) = self.post_raw(&path, body.to_owned()).await;
+        assert_eq!(status, 200);
+        serde_json::from_slice(&body).expect("json reply")
+    }
+
+    /// Sends a protocol command (without client-side validation, so tests can send what a
+    /// careless client would) and decodes the reply as a whole: envelope and body.
+    pub async fn send<C: Command>(&mut self, command: &C) -> Reply<C::Response> {
+        let path = format!("/v4/{}?{}", C::ENDPOINT.path(), self.query);
+        let (status, body) = self.post_raw(&path, command.to_json()).await;
+        assert_eq!(status, 200);
+        serde_json::from_slice(&body).expect("a reply of this command")
+    }
+}
+
+/// `ErrorCode` of a JSON reply.
+pub fn code(reply: &Value) -> i64 {
+    reply["ErrorCode"].as_i64().expect("ErrorCode")
+}
+
+/// The `ResultCode`s of a reply's `ResultItem`.
+pub fn result_codes(reply: &Value) -> Vec<i64> {
+    reply["ResultItem"]
+        .as_array()
+        .expect("ResultItem")
+        .iter()
+        .map(|i| i["ResultCode"].as_i64().expect("ResultCode"))
+        .collect()
+}
