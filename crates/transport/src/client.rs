@@ -1,0 +1,805 @@
+//! The transport: executes a [`Command`] with retries, rate limiting and host failover.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::io;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper::body::Body as _;
+use hyper::header::{CONTENT_TYPE, HeaderValue};
+use hyper::{Method, Request, Uri};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+use tencent_im_protocol::{Command, Endpoint, Reply, ReplyError};
+use tokio::time::Instant;
+use tracing::Instrument;
+use tracing::field::Empty;
+
+use crate::config::{Limits, TlsOptions};
+use crate::connector::{ConnectTimeout, Connector, connector};
+use crate::credentials::{Credentials, UserSig};
+use crate::error::{BoxError, ConfigError, ErrorKind, TimeoutKind, TransportError};
+use crate::rate_limit::{RateLimiter, TokenBucket};
+use crate::region::{BaseUrl, Target};
+use crate::retry::{DefaultRetryPolicy, RetryContext, RetryDecision, RetryPolicy};
+use crate::url::{redacted_url, request_url};
+
+const JSON_UTF8: &str = "application/json; charset=utf-8";
+
+/// A source of `random` query values: a uniform `u32` per call.
+pub type RandomSource = Arc<dyn Fn() -> u32 + Send + Sync>;
+
+/// A successful call: the decoded reply and how it was obtained.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Response<T> {
+    reply: Reply<T>,
+    random: u32,
+    attempts: u32,
+    latency: Duration,
+    host: Arc<str>,
+}
+
+impl<T> Response<T> {
+    /// The reply: envelope and command-specific body.
+    pub fn reply(&self) -> &Reply<T> {
+        &self.reply
+    }
+
+    /// The command-specific body of the reply.
+    pub fn body(&self) -> &T {
+        &self.reply.body
+    }
+
+    /// The reply, dropping the rest.
+    pub fn into_reply(self) -> Reply<T> {
+        self.reply
+    }
+
+    /// The `random` query value of the call, the same on every attempt.
+    pub fn random(&self) -> u32 {
+        self.random
+    }
+
+    /// How many HTTP attempts the call took (1 without retries).
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// The time from the start of the call to the decoded reply, waits and retries included.
+    pub fn latency(&self) -> Duration {
+        self.latency
+    }
+
+    /// The host (and port, if not the default) that answered.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+}
+
+/// One server: the origin for URLs and the authority for logs and errors.
+#[derive(Debug)]
+struct Server {
+    origin: String,
+    authority: Arc<str>,
+}
+
+impl Server {
+    fn new(url: &BaseUrl) -> Self {
+        let origin = url.as_str().to_owned();
+        let authority = origin
+            .split_once("://")
+            .map_or(origin.as_str(), |(_, a)| a)
+            .into();
+        Self { origin, authority }
+    }
+}
+
+/// Configures and builds a [`Transport`].
+///
+/// ```
+/// use tencent_im_transport::{Credentials, Limits, Region, Transport, UserSig};
+///
+/// let transport = Transport::builder(
+///     Region::Singapore,
+///     Credentials::fixed(1400000000, "administrator", UserSig::new("eJy...")),
+/// )
+/// .limits(Limits::default())
+/// .build()?;
+/// # Ok::<(), tencent_im_transport::ConfigError>(())
+/// ```
+pub struct TransportBuilder {
+    target: Target,
+    credentials: Credentials,
+    limits: Limits,
+    tls: TlsOptions,
+    retry: Arc<dyn RetryPolicy>,
+    limiter: Arc<dyn RateLimiter>,
+    random: RandomSource,
+}
+
+impl fmt::Debug for TransportBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TransportBuilder")
+            .field("target", &self.target)
+            .field("credentials", &self.credentials)
+            .field("limits", &self.limits)
+            .field("tls", &self.tls)
+            .field("retry", &self.retry)
+            .field("limiter", &self.limiter)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TransportBuilder {
+    /// Sets the limits (timeouts, body cap, pool).
+    #[must_use]
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Sets the trusted certificates.
+    #[must_use]
+    pub fn tls(mut self, tls: TlsOptions) -> Self {
+        self.tls = tls;
+        self
+    }
+
+    /// Replaces the retry policy (default [`DefaultRetryPolicy`]).
+    #[must_use]
+    pub fn retry_policy(mut self, policy: Arc<dyn RetryPolicy>) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Replaces the rate limiter (default [`TokenBucket`] with the catalogue's rates).
+    #[must_use]
+    pub fn rate_limiter(mut self, limiter: Arc<dyn RateLimiter>) -> Self {
+        self.limiter = limiter;
+        self
+    }
+
+    /// Replaces the source of `random` values (default: `fastrand`, uniform over `u32`).
+    #[must_use]
+    pub fn random_source(mut self, random: RandomSource) -> Self {
+        self.random = random;
+        self
+    }
+
+    /// Builds the transport. Needs no runtime; calls need a Tokio runtime with time and I/O.
+    ///
+    /// # Errors
+    ///
+    /// A [`ConfigError`] if no root certificate is trusted or TLS cannot be set up.
+    pub fn build(self) -> Result<Transport, ConfigError> {
+        let connector = connector(&self.tls, self.limits.get_connect_timeout())?;
+        let client = Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(self.limits.get_pool_idle_timeout())
+            .pool_max_idle_per_host(self.limits.get_pool_max_idle_per_host())
+            .pool_timer(TokioTimer::new())
+            .timer(TokioTimer::new())
+            .build(connector);
+        let primary = Server::new(&self.target.primary());
+        let standby = self.target.standby().as_ref().map(Server::new);
+        Ok(Transport {
+            inner: Arc::new(Inner {
+                client,
+                target: self.target,
+                primary,
+                standby,
+                standby_until: Mutex::new(None),
+                credentials: self.credentials,
+                limits: self.limits,
+                retry: self.retry,
+                limiter: self.limiter,
+                random: self.random,
+            }),
+        })
+    }
+}
+
+/// Executes protocol commands against Tencent (or a custom server).
+///
+/// Cheap to clone: clones share the connection pool, the rate limiter and the failover state.
+/// See the crate documentation for the behaviour of a call.
+#[derive(Clone)]
+pub struct Transport {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: Client<Connector, Full<Bytes>>,
+    target: Target,
+    primary: Server,
+    standby: Option<Server>,
+    /// While set and in the future, requests go to the standby server.
+    standby_until: Mutex<Option<Instant>>,
+    credentials: Credentials,
+    limits: Limits,
+    retry: Arc<dyn RetryPolicy>,
+    limiter: Arc<dyn RateLimiter>,
+    random: RandomSource,
+}
+
+impl fmt::Debug for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Transport")
+            .field("target", &self.inner.target)
+            .field("credentials", &self.inner.credentials)
+            .field("limits", &self.inner.limits)
+            .field("retry", &self.inner.retry)
+            .field("limiter", &self.inner.limiter)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The failure of one attempt, before it becomes a [`TransportError`].
+struct AttemptError {
+    kind: ErrorKind,
+    source: Option<BoxError>,
+}
+
+impl AttemptError {
+    fn new(kind: ErrorKind, source: impl Into<BoxError>) -> Self {
+        Self {
+            kind,
+            source: Some(source.into()),
+        }
+    }
+}
+
+impl Transport {
+    /// A builder for `target` (a [`Region`](crate::Region), a [`Target`] or a [`BaseUrl`]) and
+    /// `credentials`.
+    pub fn builder(target: impl Into<Target>, credentials: Credentials) -> TransportBuilder {
+        TransportBuilder {
+            target: target.into(),
+            credentials,
+            limits: Limits::default(),
+            tls: TlsOptions::default(),
+            retry: Arc::new(DefaultRetryPolicy::default()),
+            limiter: Arc::new(TokenBucket::new()),
+            random: Arc::new(|| fastrand::u32(..)),
+        }
+    }
+
+    /// Where requests go.
+    pub fn target(&self) -> &Target {
+        &self.inner.target
+    }
+
+    /// The credentials.
+    pub fn credentials(&self) -> &Credentials {
+        &self.inner.credentials
+    }
+
+    /// The limits.
+    pub fn limits(&self) -> &Limits {
+        &self.inner.limits
+    }
+
+    /// The URL the next call to `endpoint` with this `random` would use, with `<redacted>` in
+    /// place of the UserSig: the host in use (primary, or standby after a failover), the path
+    /// and the query string.
+    ///
+    /// ```
+    /// use tencent_im_protocol::Endpoint;
+    /// use tencent_im_transport::{Credentials, Region, Transport, UserSig};
+    ///
+    /// let t = Transport::builder(Region::China, Credentials::fixed(1400000000, "admin", UserSig::new("eJy")))
+    ///     .build()?;
+    /// assert_eq!(
+    ///     t.redacted_url(Endpoint::FriendAdd, 99),
+    ///     "https://console.tim.qq.com/v4/sns/friend_add?sdkappid=1400000000&identifier=admin&usersig=<redacted>&random=99&contenttype=json"
+    /// );
+    /// # Ok::<(), tencent_im_transport::ConfigError>(())
+    /// ```
+    pub fn redacted_url(&self, endpoint: Endpoint, random: u32) -> String {
+        let server = match (&self.inner.standby, self.use_standby()) {
+            (Some(standby), true) => standby,
+            _ => &self.inner.primary,
+        };
+        redacted_url(&server.origin, endpoint, &self.inner.credentials, random)
+    }
+
+    /// Validates `command`, then sends it until it succeeds, fails for good, or the total timeout
+    /// is reached.
+    ///
+    /// One `random` is drawn for the call and sent on every attempt; it is in the
+    /// [`Response`] and in every [`TransportError`]. Before each attempt the caller waits for a
+    /// permit of the rate limiter. A failure to resolve or connect to the primary host switches
+    /// to the standby host (if any) for [`Limits::standby_period`] and retries there at once.
+    /// Other failures go to the retry policy.
+    ///
+    /// # Errors
+    ///
+    /// A [`TransportError`]; see [`ErrorKind`] for the kinds.
+    pub async fn execute<C: Command>(
+        &self,
+        command: &C,
+    ) -> Result<Response<C::Response>, TransportError> {
+        let random = (self.inner.random)();
+        let span = tracing::info_span!(
+            "tencent_im.call",
+            service = C::SERVICE,
+            command = C::COMMAND,
+            random,
+            host = Empty,
+            attempts = Empty,
+            code = Empty,
+            latency_us = Empty,
+        );
+        self.run::<C>(command, random).instrument(span).await
+    }
+
+    async fn run<C: Command>(
+        &self,
+        command: &C,
+        random: u32,
+    ) -> Result<Response<C::Response>, TransportError> {
+        let inner = &*self.inner;
+        let endpoint = C::ENDPOINT;
+        let start = Instant::now();
+        let deadline = start + inner.limits.get_total_timeout();
+        let fail = |mut e: TransportError, attempts: u32| {
+            e.set_attempts(attempts, start.elapsed());
+            let span = tracing::Span::current();
+            span.record("attempts", attempts);
+            if let Some(host) = e.host() {
+                span.record("host", host);
+            }
+            span.record("latency_us", micros(e.elapsed()));
+            if let Some(code) = e.api_code() {
+                span.record("code", code.get());
+            }
+            tracing::debug!(error = %e, "call failed");
+            e
+        };
+        let body = match command.encode() {
+            Ok(b) => Bytes::from(b),
+            Err(e) => {
+                let e = TransportError::new(ErrorKind::Validation, endpoint, random).with_source(e);
+                return Err(fail(e, 0));
+            }
+        };
+        let mut attempts = 0u32;
+        let mut renewed_sig: Option<UserSig> = None;
+        let mut sig_renewed = false;
+        let mut failed_over = false;
+        loop {
+            // Wait for a permit, within the total timeout.
+            if tokio::time::timeout_at(deadline, inner.limiter.acquire(endpoint))
+                .await
+                .is_err()
+            {
+                let e =
+                    TransportError::new(ErrorKind::Timeout(TimeoutKind::Total), endpoint, random);
+                return Err(fail(e, attempts));
+            }
+            let sig = match renewed_sig.take() {
+                Some(sig) => sig,
+                None => match tokio::time::timeout_at(
+                    deadline,
+                    inner.credentials.provider().user_sig(false),
+                )
+                .await
+                {
+                    Ok(Ok(sig)) => sig,
+                    Ok(Err(e)) => {
+                        let e = TransportError::new(ErrorKind::Credentials, endpoint, random)
+                            .with_source(e);
+                        return Err(fail(e, attempts));
+                    }
+                    Err(_) => {
+                        let e = TransportError::new(
+                            ErrorKind::Timeout(TimeoutKind::Total),
+                            endpoint,
+                            random,
+                        );
+                        return Err(fail(e, attempts));
+                    }
+                },
+            };
+            let on_standby = self.use_standby();
+            let server = match (&inner.standby, on_standby) {
+                (Some(standby), true) => standby,
+                _ => &inner.primary,
+            };
+            attempts += 1;
+            let url = request_url(&server.origin, endpoint, &inner.credentials, &sig, random);
+            drop(sig);
+            let attempt_span = tracing::debug_span!(
+                "tencent_im.attempt",
+                host = &*server.authority,
+                attempt = attempts,
+                status = Empty,
+                code = Empty,
+                latency_us = Empty,
+            );
+            let result = self
+                .attempt::<C>(url, body.clone(), deadline)
+                .instrument(attempt_span)
+                .await;
+            let err = match result {
+                Ok(reply) => {
+                    let latency = start.elapsed();
+                    let span = tracing::Span::current();
+                    span.record("attempts", attempts);
+                    span.record("host", &*server.authority);
+                    span.record("latency_us", micros(latency));
+                    span.record("code", reply.envelope.error_code.get());
+                    return Ok(Response {
+                        reply,
+                        random,
+                        attempts,
+                        latency,
+                        host: server.authority.clone(),
+                    });
+                }
+                Err(a) => {
+                    let mut e =
+                        TransportError::new(a.kind, endpoint, random).with_host(&server.authority);
+                    if let Some(source) = a.source {
+                        e = e.with_source(source);
+                    }
+                    e
+                }
+            };
+            let unreachable = matches!(
+                err.kind(),
+                ErrorKind::Connect | ErrorKind::Timeout(TimeoutKind::Connect)
+            );
+            if unreachable && inner.standby.is_some() {
+                let until =
+                    (!on_standby).then(|| Instant::now() + inner.limits.get_standby_period());
+                *inner
+                    .standby_until
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner()) = until;
+                if !on_standby && !failed_over && Instant::now() < deadline {
+                    tracing::debug!(error = %err, "primary host unreachable, switching to the standby host");
+                    failed_over = true;
+                    continue;
+                }
+            }
+            let ctx = RetryContext {
+                error: &err,
+                attempts,
+                retry_safe: C::RETRY_SAFE,
+                sig_renewed,
+                remaining: deadline.saturating_duration_since(Instant::now()),
+            };
+            match inner.retry.decide(&ctx) {
+                RetryDecision::RetryAfter(delay) => {
+                    if Instant::now() + delay >= deadline {
+                        return Err(fail(err, attempts));
+                    }
+                    tracing::debug!(error = %err, delay_ms = delay.as_millis() as u64, "retrying");
+                    tokio::time::sleep(delay).await;
+                }
+                RetryDecision::RenewUserSig => {
+                    sig_renewed = true;
+                    match tokio::time::timeout_at(
+                        deadline,
+                        inner.credentials.provider().user_sig(true),
+                    )
+                    .await
+                    {
+                        Ok(Ok(sig)) => {
+                            tracing::debug!("UserSig renewed, retrying");
+                            renewed_sig = Some(sig);
+                        }
+                        Ok(Err(renew_err)) => {
+                            tracing::debug!(error = %renew_err, "UserSig renewal failed");
+                            return Err(fail(err, attempts));
+                        }
+                        Err(_) => return Err(fail(err, attempts)),
+                    }
+                }
+                _ => return Err(fail(err, attempts)),
+            }
+        }
+    }
+
+    /// Whether requests currently go to the standby server.
+    fn use_standby(&self) -> bool {
+        if self.inner.standby.is_none() {
+            return false;
+        }
+        let mut until = self
+            .inner
+            .standby_until
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        match *until {
+            Some(t) if Instant::now() < t => true,
+            Some(_) => {
+                *until = None;
+                false
+            }
+            None => false,
+        }
+    }
+
+    /// One attempt, bounded by the attempt timeout and the deadline.
+    async fn attempt<C: Command>(
+        &self,
+        url: String,
+        body: Bytes,
+        deadline: Instant,
+    ) -> Result<Reply<C::Response>, AttemptError> {
+        let started = Instant::now();
+        let attempt_deadline = started + self.inner.limits.get_attempt_timeout();
+        let (until, which) = if attempt_deadline <= deadline {
+            (attempt_deadline, TimeoutKind::Attempt)
+        } else {
+            (deadline, TimeoutKind::Total)
+        };
+        let span = tracing::Span::current();
+        let result = match tokio::time::timeout_at(until, self.send(url, body)).await {
+            Ok(r) => r,
+            Err(_) => Err(AttemptError {
+                kind: ErrorKind::Timeout(which),
+                source: None,
+            }),
+        };
+        span.record("latency_us", micros(started.elapsed()));
+        let (status, bytes) = match result {
+            Ok(ok) => ok,
+            Err(e) => {
+                if let ErrorKind::HttpStatus(s) = e.kind {
+                    span.record("status", s);
+                }
+                tracing::debug!(error = %e.kind, "attempt failed");
+                return Err(e);
+            }
+        };
+        span.record("status", status);
+        match C::decode_reply(&bytes) {
+            Ok(reply) => {
+                span.record("code", reply.envelope.error_code.get());
+                tracing::debug!("attempt succeeded");
+                Ok(reply)
+            }
+            Err(ReplyError::Api(api)) => {
+                span.record("code", api.code().get());
+                tracing::debug!(code = api.code().get(), "API error");
+                Err(AttemptError::new(ErrorKind::Api(api.code()), api))
+            }
+            Err(other) => {
+                tracing::debug!("bad body");
+                let source: BoxError = match other {
+                    ReplyError::Decode(d) => Box::new(d),
+                    other => Box::new(other),
+                };
+                Err(AttemptError {
+                    kind: ErrorKind::BadBody,
+                    source: Some(source),
+                })
+            }
+        }
+    }
+
+    /// Sends the request and reads the whole body, within the body cap.
+    async fn send(&self, url: String, body: Bytes) -> Result<(u16, Bytes), AttemptError> {
+        let max = self.inner.limits.get_max_body_bytes();
+        let uri: Uri = url
+            .parse()
+            .map_err(|e| AttemptError::new(ErrorKind::Http, e))?;
+        let mut req = Request::new(Full::new(body));
+        *req.method_mut() = Method::POST;
+        *req.uri_mut() = uri;
+        req.headers_mut()
+            .insert(CONTENT_TYPE, HeaderValue::from_static(JSON_UTF8));
+        let resp = self
+            .inner
+            .client
+            .request(req)
+            .await
+            .map_err(classify_request_error)?;
+        let status = resp.status();
+        if !status.is_success() {
+            return Err(AttemptError {
+                kind: ErrorKind::HttpStatus(status.as_u16()),
+                source: None,
+            });
+        }
+        let too_large = ErrorKind::BodyTooLarge { limit: max };
+        if resp
+            .body()
+            .size_hint()
+            .exact()
+            .is_some_and(|n| n > max as u64)
+        {
+            return Err(AttemptError {
+                kind: too_large,
+                source: None,
+            });
+        }
+        match Limited::new(resp.into_body(), max).collect().await {
+            Ok(c) => Ok((status.as_u16(), c.to_bytes())),
+            Err(e) if e.is::<LengthLimitError>() => Err(AttemptError::new(too_large, e)),
+            Err(e) => Err(AttemptError {
+                kind: after_connect_kind(&*e),
+                source: Some(e),
+            }),
+        }
+    }
+}
+
+fn micros(d: Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
+}
+
+/// The first `T` in `err`'s chain, looking inside I/O errors too (whose `source` skips the
+/// error they wrap).
+fn find<'a, T: StdError + 'static>(err: &'a (dyn StdError + 'static)) -> Option<&'a T> {
+    let mut cur = Some(err);
+    while let Some(e) = cur {
+        if let Some(t) = e.downcast_ref::<T>() {
+            return Some(t);
+        }
+        if let Some(inner) = e.downcast_ref::<io::Error>().and_then(io::Error::get_ref) {
+            if let Some(t) = find::<T>(inner) {
+                return Some(t);
+            }
+        }
+        cur = e.source();
+    }
+    None
+}
+
+/// `Http` for a response that is not HTTP (a parse error), `Interrupted` for a connection that
+/// failed or closed after connecting.
+fn after_connect_kind(err: &(dyn StdError + 'static)) -> ErrorKind {
+    match find::<hyper::Error>(err) {
+        Some(h) if h.is_parse() || h.is_parse_status() || h.is_user() => ErrorKind::Http,
+        Some(_) => ErrorKind::Interrupted,
+        None if find::<io::Error>(err).is_some() => ErrorKind::Interrupted,
+        None => ErrorKind::Http,
+    }
+}
+
+fn classify_request_error(e: hyper_util::client::legacy::Error) -> AttemptError {
+    let kind = if find::<ConnectTimeout>(&e).is_some() {
+        ErrorKind::Timeout(TimeoutKind::Connect)
+    } else if find::<rustls::Error>(&e).is_some() {
+        ErrorKind::Tls
+    } else if e.is_connect() {
+        ErrorKind::Connect
+    } else {
+        after_connect_kind(&e)
+    };
+    AttemptError::new(kind, e)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::region::Region;
+
+    fn urls(region: Region) -> (String, Option<String>) {
+        let creds = Credentials::fixed(1400000000, "admin@x", UserSig::new("eJy*sig_"));
+        let t = Transport::builder(region, creds.clone()).build().unwrap();
+        assert_eq!(
+            t.redacted_url(Endpoint::FriendAdd, 7)
+                .matches("<redacted>")
+                .count(),
+            1
+        );
+        let sig = UserSig::new("eJy*sig_");
+        let primary = request_url(
+            &t.inner.primary.origin,
+            Endpoint::FriendAdd,
+            &creds,
+            &sig,
+            7,
+        );
+        let standby = t
+            .inner
+            .standby
+            .as_ref()
+            .map(|s| request_url(&s.origin, Endpoint::FriendAdd, &creds, &sig, 7));
+        (primary, standby)
+    }
+
+    const QUERY: &str = "/v4/sns/friend_add?sdkappid=1400000000&identifier=admin%40x&usersig=eJy*sig_&random=7&contenttype=json";
+
+    macro_rules! region_url_test {
+        ($name:ident, $region:expr, $primary:literal, $standby:expr) => {
+            #[test]
+            fn $name() {
+                let (primary, standby) = urls($region);
+                assert_eq!(primary, format!("https://{}{QUERY}", $primary));
+                let expected: Option<&str> = $standby;
+                assert_eq!(standby, expected.map(|h| format!("https://{h}{QUERY}")));
+            }
+        };
+    }
+
+    region_url_test!(
+        url_china,
+        Region::China,
+        "console.tim.qq.com",
+        Some("adminapi.my-imcloud.com")
+    );
+    region_url_test!(
+        url_singapore,
+        Region::Singapore,
+        "adminapisgp.im.qcloud.com",
+        Some("adminapisgp.my-imcloud.com")
+    );
+    region_url_test!(
+        url_seoul,
+        Region::Seoul,
+        "adminapikr.im.qcloud.com",
+        Some("adminapikr.my-imcloud.com")
+    );
+    region_url_test!(url_tokyo, Region::Tokyo, "adminapijpn.im.qcloud.com", None);
+    region_url_test!(
+        url_frankfurt,
+        Region::Frankfurt,
+        "adminapiger.im.qcloud.com",
+        Some("adminapiger.my-imcloud.com")
+    );
+    region_url_test!(
+        url_mumbai,
+        Region::Mumbai,
+        "adminapiind.im.qcloud.com",
+        Some("adminapiind.my-imcloud.com")
+    );
+    region_url_test!(
+        url_silicon_valley,
+        Region::SiliconValley,
+        "adminapiusa.im.qcloud.com",
+        Some("adminapiusa.my-imcloud.com")
+    );
+    region_url_test!(
+        url_jakarta,
+        Region::Jakarta,
+        "adminapiidn.im.qcloud.com",
+        None
+    );
+
+    #[test]
+    fn custom_endpoints_keep_scheme_and_port() {
+        let creds = Credentials::fixed(1, "a", UserSig::new("s"));
+        let t = Transport::builder(Target::custom("http://127.0.0.1:8080/").unwrap(), creds)
+            .build()
+            .unwrap();
+        assert_eq!(
+            t.redacted_url(Endpoint::AccountCheck, 0),
+            "http://127.0.0.1:8080/v4/im_open_login_svc/account_check?sdkappid=1&identifier=a&usersig=<redacted>&random=0&contenttype=json"
+        );
+    }
+
+    #[test]
+    fn errors_display_without_secrets_and_answer_their_predicates() {
+        let e = TransportError::new(ErrorKind::HttpStatus(502), Endpoint::FriendAdd, 42)
+            .with_host("adminapisgp.im.qcloud.com");
+        assert_eq!(
+            e.to_string(),
+            "sns/friend_add failed: HTTP status 502 (host adminapisgp.im.qcloud.com, random 42, attempts 0)"
+        );
+        assert_eq!(e.status(), Some(502));
+        assert!(e.is_retryable());
+        let e = TransportError::new(ErrorKind::Http, Endpoint::FriendAdd, 1);
+        assert_eq!(
+            e.to_string(),
+            "sns/friend_add failed: HTTP error (random 1, attempts 0)"
+        );
+        assert!(!e.is_retryable());
+        let e = TransportError::new(
+            ErrorKind::Api(tencent_im_protocol::ErrorCode::new(60007)),
+            Endpoint::FriendCheck,
+            1,
+        );
+        assert!(e.is_rate_limited());
+        assert_eq!(e.api_code().map(|c| c.get()), Some(60007));
+        assert!(e.api_error().is_none());
+    }
+}

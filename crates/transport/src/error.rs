@@ -1,0 +1,388 @@
+//! The transport's error types: [`TransportError`] for a call, [`ConfigError`] for building the
+//! transport, [`CredentialsError`] for UserSig providers.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::time::Duration;
+
+use tencent_im_protocol::{
+    ApiError, DecodeError, Endpoint, ErrorClass, ErrorCode, ValidationError,
+};
+
+/// A boxed error that can cross threads.
+pub(crate) type BoxError = Box<dyn StdError + Send + Sync + 'static>;
+
+/// Which limit a [`ErrorKind::Timeout`] hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TimeoutKind {
+    /// Resolving, connecting and the TLS handshake took longer than the connect timeout.
+    Connect,
+    /// One attempt (request, response headers and the whole body) took longer than the
+    /// per-attempt timeout.
+    Attempt,
+    /// The whole call, retries, backoff and waits for the rate limiter included, reached its
+    /// total timeout.
+    Total,
+}
+
+impl TimeoutKind {
+    /// `"connect"`, `"attempt"` or `"total"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Connect => "connect",
+            Self::Attempt => "attempt",
+            Self::Total => "total",
+        }
+    }
+}
+
+/// What went wrong in a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The command broke a documented limit; nothing was sent. The source is the protocol
+    /// crate's `ValidationError`.
+    Validation,
+    /// The UserSig provider failed.
+    Credentials,
+    /// The host could not be resolved or connected to.
+    Connect,
+    /// The TLS handshake failed (e.g. an untrusted certificate); nothing was sent.
+    Tls,
+    /// A timeout.
+    Timeout(TimeoutKind),
+    /// The connection failed after the request was sent (closed mid-response, reset).
+    Interrupted,
+    /// The server answered with a status other than 2xx (e.g. a gateway's 502).
+    HttpStatus(u16),
+    /// The response body was larger than the configured cap.
+    BodyTooLarge {
+        /// The cap in bytes.
+        limit: usize,
+    },
+    /// The response body was not a reply of the command (not JSON, truncated, wrong shape).
+    BadBody,
+    /// Tencent answered with a whole-request failure; the source is the protocol crate's
+    /// `ApiError`.
+    Api(ErrorCode),
+    /// Another HTTP-level failure (a protocol error of the connection).
+    Http,
+}
+
+impl ErrorKind {
+    /// The retry class of this kind under the default policy (spec §7.4).
+    pub fn class(self) -> ErrorClass {
+        match self {
+            Self::Api(code) => code.class(),
+            Self::Connect | Self::Timeout(_) | Self::Interrupted => ErrorClass::Transient,
+            Self::HttpStatus(s) if s >= 500 || s == 408 => ErrorClass::Transient,
+            Self::HttpStatus(429) => ErrorClass::RateLimited,
+            _ => ErrorClass::Permanent,
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Validation => f.write_str("invalid request"),
+            Self::Credentials => f.write_str("no UserSig"),
+            Self::Connect => f.write_str("cannot connect"),
+            Self::Tls => f.write_str("TLS handshake failed"),
+            Self::Timeout(t) => write!(f, "{} timeout", t.as_str()),
+            Self::Interrupted => f.write_str("connection interrupted"),
+            Self::HttpStatus(s) => write!(f, "HTTP status {s}"),
+            Self::BodyTooLarge { limit } => write!(f, "response body over {limit} bytes"),
+            Self::BadBody => f.write_str("bad response body"),
+            Self::Api(code) => write!(f, "API error {code}"),
+            Self::Http => f.write_str("HTTP error"),
+        }
+    }
+}
+
+/// The error of [`Transport::execute`](crate::Transport::execute).
+///
+/// It names the command and carries the `random` of the call (give it to Tencent's support),
+/// how many attempts were made and the host of the last one. [`source`](StdError::source) leads
+/// to the cause: the protocol crate's `ApiError`, `DecodeError` or `ValidationError`, an I/O or
+/// TLS error. Neither `Debug` nor `Display` contains the UserSig or the query string.
+#[non_exhaustive]
+pub struct TransportError {
+    kind: ErrorKind,
+    endpoint: Endpoint,
+    random: u32,
+    attempts: u32,
+    host: Option<String>,
+    elapsed: Duration,
+    source: Option<BoxError>,
+}
+
+impl TransportError {
+    pub(crate) fn new(kind: ErrorKind, endpoint: Endpoint, random: u32) -> Self {
+        Self {
+            kind,
+            endpoint,
+            random,
+            attempts: 0,
+            host: None,
+            elapsed: Duration::ZERO,
+            source: None,
+        }
+    }
+
+    pub(crate) fn with_source(mut self, source: impl Into<BoxError>) -> Self {
+        self.source = Some(source.into());
+        self
+    }
+
+    pub(crate) fn with_host(mut self, host: &str) -> Self {
+        self.host = Some(host.to_owned());
+        self
+    }
+
+    pub(crate) fn set_attempts(&mut self, attempts: u32, elapsed: Duration) {
+        self.attempts = attempts;
+        self.elapsed = elapsed;
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The endpoint of the command.
+    pub fn endpoint(&self) -> Endpoint {
+        self.endpoint
+    }
+
+    /// The `random` query value of the call, the same on every attempt.
+    pub fn random(&self) -> u32 {
+        self.random
+    }
+
+    /// How many HTTP attempts were made (0 when nothing was sent).
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// The host of the last attempt, e.g. `"adminapisgp.im.qcloud.com"`.
+    pub fn host(&self) -> Option<&str> {
+        self.host.as_deref()
+    }
+
+    /// The time from the start of the call to this error.
+    pub fn elapsed(&self) -> Duration {
+        self.elapsed
+    }
+
+    /// The retry class under the default policy (spec §7.4).
+    pub fn class(&self) -> ErrorClass {
+        self.kind.class()
+    }
+
+    /// Whether the default policy counts this error as worth retrying. The transport already
+    /// retried it as far as its policy and deadline allowed.
+    pub fn is_retryable(&self) -> bool {
+        self.class().is_retryable()
+    }
+
+    /// Whether Tencent's rate limit was hit (60007, 60011, 60018, 60019, 30540 or HTTP 429).
+    pub fn is_rate_limited(&self) -> bool {
+        self.class() == ErrorClass::RateLimited
+    }
+
+    /// Whether the command failed validation before anything was sent.
+    pub fn is_validation(&self) -> bool {
+        self.kind == ErrorKind::Validation
+    }
+
+    /// Whether the host could not be resolved or connected to.
+    pub fn is_connect(&self) -> bool {
+        self.kind == ErrorKind::Connect
+    }
+
+    /// Whether a timeout (connect, attempt or total) ended the call.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self.kind, ErrorKind::Timeout(_))
+    }
+
+    /// Whether the TLS handshake failed.
+    pub fn is_tls(&self) -> bool {
+        self.kind == ErrorKind::Tls
+    }
+
+    /// Whether the body was over the size cap.
+    pub fn is_body_too_large(&self) -> bool {
+        matches!(self.kind, ErrorKind::BodyTooLarge { .. })
+    }
+
+    /// Whether the body was not a reply of the command.
+    pub fn is_bad_body(&self) -> bool {
+        self.kind == ErrorKind::BadBody
+    }
+
+    /// The HTTP status of a non-2xx answer.
+    pub fn status(&self) -> Option<u16> {
+        match self.kind {
+            ErrorKind::HttpStatus(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The Tencent error code of a whole-request failure.
+    pub fn api_code(&self) -> Option<ErrorCode> {
+        match self.kind {
+            ErrorKind::Api(code) => Some(code),
+            _ => None,
+        }
+    }
+
+    /// The whole-request failure Tencent sent (code, `ErrorInfo`, the envelope).
+    pub fn api_error(&self) -> Option<&ApiError> {
+        self.source.as_deref()?.downcast_ref()
+    }
+
+    /// The decoding error of a [`ErrorKind::BadBody`].
+    pub fn decode_error(&self) -> Option<&DecodeError> {
+        self.source.as_deref()?.downcast_ref()
+    }
+
+    /// The validation error of a [`ErrorKind::Validation`].
+    pub fn validation_error(&self) -> Option<&ValidationError> {
+        self.source.as_deref()?.downcast_ref()
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} failed: {} (", self.endpoint, self.kind)?;
+        if let Some(host) = &self.host {
+            write!(f, "host {host}, ")?;
+        }
+        write!(f, "random {}, attempts {})", self.random, self.attempts)
+    }
+}
+
+impl fmt::Debug for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TransportError")
+            .field("kind", &self.kind)
+            .field("endpoint", &self.endpoint)
+            .field("random", &self.random)
+            .field("attempts", &self.attempts)
+            .field("host", &self.host)
+            .field("elapsed", &self.elapsed)
+            .field("source", &self.source)
+            .finish()
+    }
+}
+
+impl StdError for TransportError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn StdError + 'static))
+    }
+}
+
+/// What part of the configuration a [`ConfigError`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ConfigErrorKind {
+    /// A base URL that does not parse or is not allowed.
+    BaseUrl,
+    /// A CA certificate that does not parse, or no trusted root at all.
+    Certificates,
+    /// The TLS setup (crypto provider, protocol versions).
+    Tls,
+    /// A limit out of range (e.g. a zero rate).
+    Limit,
+}
+
+/// An error building a [`Transport`](crate::Transport) or parsing its configuration.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct ConfigError {
+    kind: ConfigErrorKind,
+    message: &'static str,
+    source: Option<BoxError>,
+}
+
+impl ConfigError {
+    pub(crate) fn new(kind: ConfigErrorKind, message: &'static str) -> Self {
+        Self {
+            kind,
+            message,
+            source: None,
+        }
+    }
+
+    pub(crate) fn with_source(mut self, source: impl Into<BoxError>) -> Self {
+        self.source = Some(source.into());
+        self
+    }
+
+    /// What part of the configuration is wrong.
+    pub fn kind(&self) -> ConfigErrorKind {
+        self.kind
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message)
+    }
+}
+
+impl StdError for ConfigError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn StdError + 'static))
+    }
+}
+
+/// The error a [`UserSigProvider`](crate::UserSigProvider) returns when it cannot give a
+/// UserSig. It must not contain the secret key or a UserSig.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct CredentialsError {
+    message: String,
+    source: Option<BoxError>,
+}
+
+impl CredentialsError {
+    /// An error with a message (lower case, no trailing period).
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// An error caused by `source`, e.g. the usersig crate's `GenerateError`.
+    pub fn with_source(
+        message: impl Into<String>,
+        source: impl StdError + Send + Sync + 'static,
+    ) -> Self {
+        Self {
+            message: message.into(),
+            source: Some(Box::new(source)),
+        }
+    }
+}
+
+impl fmt::Display for CredentialsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl StdError for CredentialsError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn StdError + 'static))
+    }
+}

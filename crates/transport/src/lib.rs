@@ -1,0 +1,21 @@
+#![doc = include_str!("../README.md")]
+
+mod client;
+mod config;
+mod connector;
+mod credentials;
+mod error;
+mod rate_limit;
+mod region;
+mod retry;
+mod url;
+
+pub use client::{RandomSource, Response, Transport, TransportBuilder};
+pub use config::{Limits, TlsOptions};
+pub use credentials::{BoxFuture, Credentials, FixedUserSig, UserSig, UserSigProvider};
+pub use error::{
+    ConfigError, ConfigErrorKind, CredentialsError, ErrorKind, TimeoutKind, TransportError,
+};
+pub use rate_limit::{Rate, RateLimiter, TokenBucket, Unlimited};
+pub use region::{BaseUrl, Region, Scheme, Target};
+pub use retry::{DefaultRetryPolicy, NoRetry, RetryContext, RetryDecision, RetryPolicy};

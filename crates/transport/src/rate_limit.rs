@@ -1,0 +1,182 @@
+//! Client-side rate limiting per endpoint (spec §7.3): callers wait for a permit.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use tencent_im_protocol::Endpoint;
+use tokio::time::Instant;
+
+use crate::credentials::BoxFuture;
+
+/// Hands out permits to send. Replaceable: give your own to
+/// [`TransportBuilder::rate_limiter`](crate::TransportBuilder::rate_limiter), e.g. one shared by
+/// several processes.
+///
+/// `acquire` resolves when the caller may send; it never fails. The transport bounds the wait
+/// by the call's total timeout.
+pub trait RateLimiter: Send + Sync + fmt::Debug {
+    /// Waits for a permit to call `endpoint`.
+    fn acquire(&self, endpoint: Endpoint) -> BoxFuture<'_, ()>;
+}
+
+/// A rate: `per_second` permits a second on average, at most `burst` at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    per_second: u32,
+    burst: u32,
+}
+
+impl Rate {
+    /// `per_second` permits a second (at least 1) with a burst of a tenth of a second's worth
+    /// (at least 1).
+    pub fn per_second(per_second: u32) -> Self {
+        let per_second = per_second.max(1);
+        Self {
+            per_second,
+            burst: (per_second / 10).max(1),
+        }
+    }
+
+    /// The same rate with at most `burst` permits at once (at least 1).
+    #[must_use]
+    pub fn burst(mut self, burst: u32) -> Self {
+        self.burst = burst.max(1);
+        self
+    }
+
+    /// Permits per second.
+    pub fn get(self) -> u32 {
+        self.per_second
+    }
+
+    fn interval(self) -> Duration {
+        Duration::from_secs(1) / self.per_second
+    }
+}
+
+/// A token bucket per endpoint, as a virtual schedule (GCRA): each caller reserves the next
+/// free slot and sleeps until it, so waiting callers are served in order and the rate holds over
+/// any window. Default rates come from the endpoint catalogue (200/s for friend_add).
+///
+/// ```
+/// use tencent_im_protocol::Endpoint;
+/// use tencent_im_transport::{Rate, TokenBucket};
+///
+/// let limiter = TokenBucket::new().with_rate(Endpoint::FriendAdd, Rate::per_second(50));
+/// assert_eq!(limiter.rate(Endpoint::FriendAdd), Rate::per_second(50));
+/// assert_eq!(limiter.rate(Endpoint::FriendCheck).get(), 200);
+/// ```
+#[derive(Debug, Default)]
+pub struct TokenBucket {
+    rates: HashMap<Endpoint, Rate>,
+    /// Per endpoint: the theoretical arrival time of the next permit.
+    next: Mutex<HashMap<Endpoint, Instant>>,
+}
+
+impl TokenBucket {
+    /// A limiter with the catalogue's default rate for every endpoint.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the rate of `endpoint`.
+    #[must_use]
+    pub fn with_rate(mut self, endpoint: Endpoint, rate: Rate) -> Self {
+        self.rates.insert(endpoint, rate);
+        self
+    }
+
+    /// The rate of `endpoint`.
+    pub fn rate(&self, endpoint: Endpoint) -> Rate {
+        self.rates
+            .get(&endpoint)
+            .copied()
+            .unwrap_or_else(|| Rate::per_second(endpoint.default_rate_per_second()))
+    }
+
+    /// Reserves a slot; returns when the caller may go (`None`: now).
+    fn reserve(&self, endpoint: Endpoint) -> Option<Instant> {
+        let rate = self.rate(endpoint);
+        let interval = rate.interval();
+        let tolerance = interval * rate.burst;
+        let now = Instant::now();
+        let mut next = self.next.lock().unwrap_or_else(|e| e.into_inner());
+        let tat = next.get(&endpoint).copied().unwrap_or(now).max(now);
+        let new_tat = tat + interval;
+        next.insert(endpoint, new_tat);
+        let go = new_tat.checked_sub(tolerance).unwrap_or(now);
+        (go > now).then_some(go)
+    }
+}
+
+impl RateLimiter for TokenBucket {
+    fn acquire(&self, endpoint: Endpoint) -> BoxFuture<'_, ()> {
+        let at = self.reserve(endpoint);
+        Box::pin(async move {
+            if let Some(at) = at {
+                tokio::time::sleep_until(at).await;
+            }
+        })
+    }
+}
+
+/// A limiter that never waits, e.g. for benchmarks or when the caller limits elsewhere.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Unlimited;
+
+impl RateLimiter for Unlimited {
+    fn acquire(&self, _endpoint: Endpoint) -> BoxFuture<'_, ()> {
+        Box::pin(std::future::ready(()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn holds_the_rate_over_a_window() {
+        let limiter =
+            TokenBucket::new().with_rate(Endpoint::FriendAdd, Rate::per_second(100).burst(5));
+        let start = Instant::now();
+        let mut in_first_second = 0;
+        for _ in 0..305 {
+            limiter.acquire(Endpoint::FriendAdd).await;
+            if start.elapsed() < Duration::from_secs(1) {
+                in_first_second += 1;
+            }
+        }
+        // 5 at once, then one every 10 ms: 305 permits take 3 s.
+        assert_eq!(start.elapsed(), Duration::from_secs(3));
+        assert!((100..=105).contains(&in_first_second), "{in_first_second}");
+        // Another endpoint has its own bucket.
+        let t = Instant::now();
+        limiter.acquire(Endpoint::FriendCheck).await;
+        assert_eq!(t.elapsed(), Duration::ZERO);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn concurrent_callers_are_spread_out() {
+        let limiter = std::sync::Arc::new(
+            TokenBucket::new().with_rate(Endpoint::FriendAdd, Rate::per_second(10).burst(1)),
+        );
+        let start = Instant::now();
+        let mut tasks = Vec::new();
+        for _ in 0..20 {
+            let l = limiter.clone();
+            tasks.push(tokio::spawn(async move {
+                l.acquire(Endpoint::FriendAdd).await;
+                start.elapsed()
+            }));
+        }
+        let mut times = Vec::new();
+        for t in tasks {
+            times.push(t.await.unwrap());
+        }
+        times.sort();
+        assert_eq!(times[0], Duration::ZERO);
+        assert_eq!(times[19], Duration::from_millis(1900));
+    }
+}
