@@ -22,3 +22,8 @@ pub use report::ItemOutcome;
 pub use validate::USER_ID_MAX_BYTES;
 
 pub mod log;
+
+/// The repository README's Rust examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct RepositoryReadme;
