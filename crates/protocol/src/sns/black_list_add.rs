@@ -7,13 +7,12 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use super::ResultItem;
+use super::{BatchRequest, BatchResponse, ResultItem};
 use crate::command::Command;
 use crate::endpoint::Endpoint;
 use crate::error::ValidationError;
 use crate::error_code::ErrorCode;
-use crate::report::{BatchReport, ItemFailure, ItemOutcome, reconcile};
-use crate::serde_util::null_as_default;
+use crate::report::{BatchReport, ItemFailure, ItemOutcome};
 use crate::validate;
 
 /// The `black_list_add` request body: `From_Account` and `To_Account`, both required by
@@ -71,49 +70,20 @@ impl Command for BlackListAdd {
     }
 }
 
-/// The command-specific fields of a `black_list_add` reply.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct BlackListAddResponse {
-    /// `ResultItem`: one result per requested account.
-    #[serde(rename = "ResultItem", default, deserialize_with = "null_as_default")]
-    pub result_items: Vec<ResultItem>,
-    /// `Fail_Account`: the accounts that failed; sent only when one did.
-    #[serde(
-        rename = "Fail_Account",
-        default,
-        deserialize_with = "null_as_default",
-        skip_serializing_if = "Vec::is_empty"
-    )]
-    pub fail_accounts: Vec<String>,
-    /// `Invalid_Account`: accounts of another SDKAppID (older replies only).
-    #[serde(
-        rename = "Invalid_Account",
-        default,
-        deserialize_with = "null_as_default",
-        skip_serializing_if = "Vec::is_empty"
-    )]
-    pub invalid_accounts: Vec<String>,
-}
+/// The command-specific fields of a `black_list_add` reply: one `ResultItem` per requested
+/// account, `Fail_Account` and (in older replies) `Invalid_Account`.
+pub type BlackListAddResponse = BatchResponse;
 
-impl BlackListAddResponse {
-    /// Reports the outcome of every account of `request`, in request order, exactly once, and
-    /// every disagreement between `ResultItem`, `Fail_Account`, `Invalid_Account` and the
-    /// request.
-    pub fn report(&self, request: &BlackListAdd) -> BlackListAddReport {
-        let (found, discrepancies) = reconcile(
-            request.to_accounts.iter().map(String::as_str),
-            &self.result_items,
-            &self.fail_accounts,
-            &self.invalid_accounts,
-            &[],
-        );
-        BatchReport::from_matches(
-            request.to_accounts.iter().map(String::as_str),
-            found,
-            discrepancies,
-            BlockOutcome::from_result,
-        )
+impl BatchRequest for BlackListAdd {
+    type Outcome = BlockOutcome;
+    const NOT_FAILED: &'static [ErrorCode] = &[];
+
+    fn accounts(&self) -> impl ExactSizeIterator<Item = &str> {
+        self.to_accounts.iter().map(String::as_str)
+    }
+
+    fn outcome(item: &ResultItem) -> BlockOutcome {
+        BlockOutcome::from_result(item)
     }
 }
 

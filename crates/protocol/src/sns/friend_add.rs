@@ -5,13 +5,12 @@ use std::fmt;
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 
-use super::ResultItem;
+use super::{BatchRequest, BatchResponse, ResultItem};
 use crate::command::Command;
 use crate::endpoint::Endpoint;
 use crate::error::{ValidationError, Violation};
 use crate::error_code::ErrorCode;
-use crate::report::{BatchReport, ItemFailure, ItemOutcome, reconcile};
-use crate::serde_util::null_as_default;
+use crate::report::{BatchReport, ItemFailure, ItemOutcome};
 use crate::validate;
 
 /// The longest `Remark`, in bytes (spec §7.1).
@@ -274,63 +273,20 @@ impl<'de> Deserialize<'de> for ForceAddFlags {
     }
 }
 
-/// The command-specific fields of a `friend_add` reply.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct FriendAddResponse {
-    /// `ResultItem`: one result per requested account.
-    #[serde(rename = "ResultItem", default, deserialize_with = "null_as_default")]
-    pub result_items: Vec<ResultItem>,
-    /// `Fail_Account`: the accounts that failed; sent only when one did.
-    #[serde(
-        rename = "Fail_Account",
-        default,
-        deserialize_with = "null_as_default",
-        skip_serializing_if = "Vec::is_empty"
-    )]
-    pub fail_accounts: Vec<String>,
-    /// `Invalid_Account`: accounts of another SDKAppID (older replies only).
-    #[serde(
-        rename = "Invalid_Account",
-        default,
-        deserialize_with = "null_as_default",
-        skip_serializing_if = "Vec::is_empty"
-    )]
-    pub invalid_accounts: Vec<String>,
-}
+/// The command-specific fields of a `friend_add` reply: one `ResultItem` per requested account,
+/// `Fail_Account` and `Invalid_Account`.
+pub type FriendAddResponse = BatchResponse;
 
-impl FriendAddResponse {
-    /// A response with these results, listing every failed one (all but 0 and 30539) in
-    /// `Fail_Account`, as Tencent does.
-    pub fn from_results(result_items: Vec<ResultItem>) -> Self {
-        let fail_accounts = result_items
-            .iter()
-            .filter(|r| !r.result_code.is_ok() && r.result_code != ErrorCode::SNS_PENDING)
-            .map(|r| r.to_account.clone())
-            .collect();
-        Self {
-            result_items,
-            fail_accounts,
-            invalid_accounts: Vec::new(),
-        }
+impl BatchRequest for FriendAdd {
+    type Outcome = AddOutcome;
+    const NOT_FAILED: &'static [ErrorCode] = &[ErrorCode::SNS_PENDING];
+
+    fn accounts(&self) -> impl ExactSizeIterator<Item = &str> {
+        self.items.iter().map(|i| i.to_account.as_str())
     }
 
-    /// Reports the outcome of every item of `request`, in request order, exactly once, and
-    /// every disagreement between the reply's lists and the request (spec §7.5).
-    pub fn report(&self, request: &FriendAdd) -> FriendAddReport {
-        let (found, discrepancies) = reconcile(
-            request.items.iter().map(|i| i.to_account.as_str()),
-            &self.result_items,
-            &self.fail_accounts,
-            &self.invalid_accounts,
-            &[ErrorCode::SNS_PENDING],
-        );
-        BatchReport::from_matches(
-            request.items.iter().map(|i| i.to_account.as_str()),
-            found,
-            discrepancies,
-            AddOutcome::from_result,
-        )
+    fn outcome(item: &ResultItem) -> AddOutcome {
+        AddOutcome::from_result(item)
     }
 }
 

@@ -32,7 +32,8 @@ pub use friend_get::{
 use serde::{Deserialize, Serialize};
 
 use crate::error_code::ErrorCode;
-use crate::report::BatchItem;
+use crate::report::{BatchItem, BatchReport, ItemOutcome, reconcile};
+use crate::serde_util::null_as_default;
 
 /// One entry of a batch reply's `ResultItem`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,4 +73,76 @@ impl BatchItem for ResultItem {
     fn result_info(&self) -> &str {
         &self.result_info
     }
+}
+
+/// The command-specific fields of a batch write reply of this service (friend_add,
+/// black_list_add): one `ResultItem` per requested account, plus the accounts that failed.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct BatchResponse {
+    /// `ResultItem`: one result per requested account.
+    #[serde(rename = "ResultItem", default, deserialize_with = "null_as_default")]
+    pub result_items: Vec<ResultItem>,
+    /// `Fail_Account`: the accounts that failed; sent only when one did.
+    #[serde(
+        rename = "Fail_Account",
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub fail_accounts: Vec<String>,
+    /// `Invalid_Account`: accounts of another SDKAppID (older replies only).
+    #[serde(
+        rename = "Invalid_Account",
+        default,
+        deserialize_with = "null_as_default",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub invalid_accounts: Vec<String>,
+}
+
+impl BatchResponse {
+    /// A response with these results, listing every failed one (all but 0 and 30539) in
+    /// `Fail_Account`, as Tencent does.
+    pub fn from_results(result_items: Vec<ResultItem>) -> Self {
+        let fail_accounts = result_items
+            .iter()
+            .filter(|r| !r.result_code.is_ok() && r.result_code != ErrorCode::SNS_PENDING)
+            .map(|r| r.to_account.clone())
+            .collect();
+        Self {
+            result_items,
+            fail_accounts,
+            invalid_accounts: Vec::new(),
+        }
+    }
+
+    /// Reports the outcome of every account of `request`, in request order, exactly once, and
+    /// every disagreement between `ResultItem`, `Fail_Account`, `Invalid_Account` and the
+    /// request (spec §7.5).
+    pub fn report<R: BatchRequest>(&self, request: &R) -> BatchReport<R::Outcome> {
+        let (found, discrepancies) = reconcile(
+            request.accounts(),
+            &self.result_items,
+            &self.fail_accounts,
+            &self.invalid_accounts,
+            R::NOT_FAILED,
+        );
+        BatchReport::from_matches(request.accounts(), found, discrepancies, R::outcome)
+    }
+}
+
+/// A batch write whose reply is a [`BatchResponse`]: friend_add and black_list_add.
+pub trait BatchRequest {
+    /// What became of one account.
+    type Outcome: ItemOutcome;
+    /// Non-zero codes that are not failures, so that `Fail_Account` may or may not list them
+    /// (30539, pending, for friend_add).
+    const NOT_FAILED: &'static [ErrorCode];
+
+    /// The requested accounts, in request order.
+    fn accounts(&self) -> impl ExactSizeIterator<Item = &str>;
+
+    /// The outcome a `ResultItem` stands for.
+    fn outcome(item: &ResultItem) -> Self::Outcome;
 }
