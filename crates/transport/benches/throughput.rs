@@ -1,6 +1,8 @@
 //! Calls per second and client CPU per call against a server answering friend_add (nginx with
 //! a fixed reply, see `bench/run.sh`), for the transport and for a bare hyper-util client that
-//! posts the same pre-built request: the floor of our own stack.
+//! posts the same pre-built request: the floor of our own stack. The bare client is built with the
+//! transport's pool settings and timers, sends a static `Content-Type` and reads the body through
+//! the same cap, so that the difference is the transport's own work.
 //!
 //! ```sh
 //! cargo bench -p tencent-im-transport --bench throughput -- transport http://127.0.0.1:18090 1 10
@@ -24,11 +26,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::{BodyExt, Full, Limited};
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
 use tencent_im_protocol::Command;
 use tencent_im_protocol::sns::{AddFriendItem, FriendAdd};
 use tencent_im_transport::{
@@ -84,20 +86,36 @@ enum BareClient {
 }
 
 impl BareClient {
+    /// The same builder settings as the transport's client (pool limits and timers from
+    /// `Limits::default()`), so that only the transport's own work differs.
     fn new(plain: bool, http: HttpConnector, https: HttpsConnector<HttpConnector>) -> Self {
+        let limits = Limits::default();
+        let mut builder = Client::builder(TokioExecutor::new());
+        builder
+            .pool_idle_timeout(limits.get_pool_idle_timeout())
+            .pool_max_idle_per_host(limits.get_pool_max_idle_per_host())
+            .pool_timer(TokioTimer::new())
+            .timer(TokioTimer::new());
         if plain {
-            Self::Http(Client::builder(TokioExecutor::new()).build(http))
+            Self::Http(builder.build(http))
         } else {
-            Self::Rustls(Client::builder(TokioExecutor::new()).build(https))
+            Self::Rustls(builder.build(https))
         }
     }
 
+    /// Posts and reads the whole body under the same cap as the transport.
     async fn post(&self, req: hyper::Request<Full<Bytes>>) -> Bytes {
         let resp = match self {
             Self::Http(c) => c.request(req).await.unwrap(),
             Self::Rustls(c) => c.request(req).await.unwrap(),
         };
-        resp.into_body().collect().await.unwrap().to_bytes()
+        assert!(resp.status().is_success());
+        let max = Limits::default().get_max_body_bytes();
+        Limited::new(resp.into_body(), max)
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
     }
 }
 
@@ -163,10 +181,15 @@ fn main() {
                         let uri = uri.clone();
                         let body = body.clone();
                         Box::pin(async move {
-                            let req = hyper::Request::post(uri)
-                                .header("content-type", "application/json; charset=utf-8")
-                                .body(Full::new(body))
-                                .unwrap();
+                            let mut req = hyper::Request::new(Full::new(body));
+                            *req.method_mut() = hyper::Method::POST;
+                            *req.uri_mut() = uri;
+                            req.headers_mut().insert(
+                                hyper::header::CONTENT_TYPE,
+                                hyper::header::HeaderValue::from_static(
+                                    "application/json; charset=utf-8",
+                                ),
+                            );
                             let bytes = client.post(req).await;
                             assert!(!bytes.is_empty());
                         })

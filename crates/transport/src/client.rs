@@ -2,14 +2,18 @@
 
 use std::error::Error as StdError;
 use std::fmt;
+use std::future::{Future, poll_fn};
 use std::io;
-use std::sync::{Arc, Mutex};
+use std::pin::pin;
+use std::sync::{Arc, Mutex, RwLock};
+use std::task::Poll;
 use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::Body as _;
 use hyper::header::{CONTENT_TYPE, HeaderValue};
+use hyper::http::uri::{Authority, Parts, PathAndQuery, Scheme};
 use hyper::{Method, Request, Uri};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
@@ -21,11 +25,13 @@ use tracing::field::Empty;
 use crate::config::{Limits, TlsOptions};
 use crate::connector::{ConnectTimeout, Connector, connector};
 use crate::credentials::{Credentials, UserSig};
-use crate::error::{BoxError, ConfigError, ErrorKind, TimeoutKind, TransportError};
+use crate::error::{
+    BoxError, ConfigError, ConfigErrorKind, ErrorKind, TimeoutKind, TransportError,
+};
 use crate::rate_limit::{RateLimiter, TokenBucket};
 use crate::region::{BaseUrl, Target};
 use crate::retry::{DefaultRetryPolicy, RetryContext, RetryDecision, RetryPolicy};
-use crate::url::{redacted_url, request_url};
+use crate::url::{QueryPrefix, redacted_url};
 
 const JSON_UTF8: &str = "application/json; charset=utf-8";
 
@@ -80,21 +86,52 @@ impl<T> Response<T> {
     }
 }
 
-/// One server: the origin for URLs and the authority for logs and errors.
+/// One server: the origin for URLs, the authority for logs and errors, and the scheme and
+/// authority parsed once for request URIs.
 #[derive(Debug)]
 struct Server {
     origin: String,
     authority: Arc<str>,
+    uri_scheme: Scheme,
+    uri_authority: Authority,
 }
 
 impl Server {
-    fn new(url: &BaseUrl) -> Self {
+    fn new(url: &BaseUrl) -> Result<Self, ConfigError> {
         let origin = url.as_str().to_owned();
-        let authority = origin
+        let authority: Arc<str> = origin
             .split_once("://")
             .map_or(origin.as_str(), |(_, a)| a)
             .into();
-        Self { origin, authority }
+        let parts = origin.parse::<Uri>().ok().map(Uri::into_parts);
+        let Some(Parts {
+            scheme: Some(uri_scheme),
+            authority: Some(uri_authority),
+            ..
+        }) = parts
+        else {
+            return Err(ConfigError::new(
+                ConfigErrorKind::BaseUrl,
+                "the base URL is not a valid URI",
+            ));
+        };
+        Ok(Self {
+            origin,
+            authority,
+            uri_scheme,
+            uri_authority,
+        })
+    }
+
+    /// The request URI for `path_and_query` on this server.
+    fn uri(&self, path_and_query: String) -> Result<Uri, AttemptError> {
+        let path_and_query = PathAndQuery::try_from(path_and_query)
+            .map_err(|e| AttemptError::new(ErrorKind::Http, e))?;
+        let mut parts = Parts::default();
+        parts.scheme = Some(self.uri_scheme.clone());
+        parts.authority = Some(self.uri_authority.clone());
+        parts.path_and_query = Some(path_and_query);
+        Uri::from_parts(parts).map_err(|e| AttemptError::new(ErrorKind::Http, e))
     }
 }
 
@@ -174,7 +211,8 @@ impl TransportBuilder {
     ///
     /// # Errors
     ///
-    /// A [`ConfigError`] if no root certificate is trusted or TLS cannot be set up.
+    /// A [`ConfigError`] if no root certificate is trusted, TLS cannot be set up, or a base URL
+    /// is not a valid URI.
     pub fn build(self) -> Result<Transport, ConfigError> {
         let connector = connector(&self.tls, self.limits.get_connect_timeout())?;
         let client = Client::builder(TokioExecutor::new())
@@ -183,8 +221,13 @@ impl TransportBuilder {
             .pool_timer(TokioTimer::new())
             .timer(TokioTimer::new())
             .build(connector);
-        let primary = Server::new(&self.target.primary());
-        let standby = self.target.standby().as_ref().map(Server::new);
+        let primary = Server::new(&self.target.primary())?;
+        let standby = self
+            .target
+            .standby()
+            .as_ref()
+            .map(Server::new)
+            .transpose()?;
         Ok(Transport {
             inner: Arc::new(Inner {
                 client,
@@ -192,6 +235,7 @@ impl TransportBuilder {
                 primary,
                 standby,
                 standby_until: Mutex::new(None),
+                query: RwLock::new(None),
                 credentials: self.credentials,
                 limits: self.limits,
                 retry: self.retry,
@@ -218,6 +262,8 @@ struct Inner {
     standby: Option<Server>,
     /// While set and in the future, requests go to the standby server.
     standby_until: Mutex<Option<Instant>>,
+    /// The query prefix for the last UserSig the provider gave (holds that UserSig).
+    query: RwLock<Option<QueryPrefix>>,
     credentials: Credentials,
     limits: Limits,
     retry: Arc<dyn RetryPolicy>,
@@ -333,13 +379,17 @@ impl Transport {
             code = Empty,
             latency_us = Empty,
         );
-        self.run::<C>(command, random).instrument(span).await
+        self.run::<C>(command, random, span.clone())
+            .instrument(span)
+            .await
     }
 
+    /// The call, inside its span `span` (a no-op handle when no subscriber listens).
     async fn run<C: Command>(
         &self,
         command: &C,
         random: u32,
+        span: tracing::Span,
     ) -> Result<Response<C::Response>, TransportError> {
         let inner = &*self.inner;
         let endpoint = C::ENDPOINT;
@@ -347,7 +397,6 @@ impl Transport {
         let deadline = start + inner.limits.get_total_timeout();
         let fail = |mut e: TransportError, attempts: u32| {
             e.set_attempts(attempts, start.elapsed());
-            let span = tracing::Span::current();
             span.record("attempts", attempts);
             if let Some(host) = e.host() {
                 span.record("host", host);
@@ -372,9 +421,9 @@ impl Transport {
         let mut failed_over = false;
         loop {
             // Wait for a permit, within the total timeout.
-            if tokio::time::timeout_at(deadline, inner.limiter.acquire(endpoint))
+            if within(deadline, inner.limiter.acquire(endpoint))
                 .await
-                .is_err()
+                .is_none()
             {
                 let e =
                     TransportError::new(ErrorKind::Timeout(TimeoutKind::Total), endpoint, random);
@@ -382,27 +431,24 @@ impl Transport {
             }
             let sig = match renewed_sig.take() {
                 Some(sig) => sig,
-                None => match tokio::time::timeout_at(
-                    deadline,
-                    inner.credentials.provider().user_sig(false),
-                )
-                .await
-                {
-                    Ok(Ok(sig)) => sig,
-                    Ok(Err(e)) => {
-                        let e = TransportError::new(ErrorKind::Credentials, endpoint, random)
-                            .with_source(e);
-                        return Err(fail(e, attempts));
+                None => {
+                    match within(deadline, inner.credentials.provider().user_sig(false)).await {
+                        Some(Ok(sig)) => sig,
+                        Some(Err(e)) => {
+                            let e = TransportError::new(ErrorKind::Credentials, endpoint, random)
+                                .with_source(e);
+                            return Err(fail(e, attempts));
+                        }
+                        None => {
+                            let e = TransportError::new(
+                                ErrorKind::Timeout(TimeoutKind::Total),
+                                endpoint,
+                                random,
+                            );
+                            return Err(fail(e, attempts));
+                        }
                     }
-                    Err(_) => {
-                        let e = TransportError::new(
-                            ErrorKind::Timeout(TimeoutKind::Total),
-                            endpoint,
-                            random,
-                        );
-                        return Err(fail(e, attempts));
-                    }
-                },
+                }
             };
             let on_standby = self.use_standby();
             let server = match (&inner.standby, on_standby) {
@@ -410,7 +456,7 @@ impl Transport {
                 _ => &inner.primary,
             };
             attempts += 1;
-            let url = request_url(&server.origin, endpoint, &inner.credentials, &sig, random);
+            let path_and_query = self.path_and_query(endpoint, &sig, random);
             drop(sig);
             let attempt_span = tracing::debug_span!(
                 "tencent_im.attempt",
@@ -421,17 +467,18 @@ impl Transport {
                 latency_us = Empty,
             );
             let result = self
-                .attempt::<C>(url, body.clone(), deadline)
+                .attempt::<C>(server, path_and_query, body.clone(), deadline)
                 .instrument(attempt_span)
                 .await;
             let err = match result {
                 Ok(reply) => {
                     let latency = start.elapsed();
-                    let span = tracing::Span::current();
-                    span.record("attempts", attempts);
-                    span.record("host", &*server.authority);
-                    span.record("latency_us", micros(latency));
-                    span.record("code", reply.envelope.error_code.get());
+                    if !span.is_disabled() {
+                        span.record("attempts", attempts);
+                        span.record("host", &*server.authority);
+                        span.record("latency_us", micros(latency));
+                        span.record("code", reply.envelope.error_code.get());
+                    }
                     return Ok(Response {
                         reply,
                         random,
@@ -505,6 +552,22 @@ impl Transport {
         }
     }
 
+    /// The path and query string of a request, from the cached prefix when `sig` is the UserSig
+    /// it was built with. Contains the UserSig: keep it out of logs and errors.
+    fn path_and_query(&self, endpoint: Endpoint, sig: &UserSig, random: u32) -> String {
+        let cache = &self.inner.query;
+        {
+            let cached = cache.read().unwrap_or_else(|e| e.into_inner());
+            if let Some(q) = cached.as_ref().filter(|q| q.is_for(sig)) {
+                return q.path_and_query(endpoint, random);
+            }
+        }
+        let q = QueryPrefix::new(&self.inner.credentials, sig);
+        let path_and_query = q.path_and_query(endpoint, random);
+        *cache.write().unwrap_or_else(|e| e.into_inner()) = Some(q);
+        path_and_query
+    }
+
     /// Whether requests currently go to the standby server.
     fn use_standby(&self) -> bool {
         if self.inner.standby.is_none() {
@@ -528,7 +591,8 @@ impl Transport {
     /// One attempt, bounded by the attempt timeout and the deadline.
     async fn attempt<C: Command>(
         &self,
-        url: String,
+        server: &Server,
+        path_and_query: String,
         body: Bytes,
         deadline: Instant,
     ) -> Result<Reply<C::Response>, AttemptError> {
@@ -540,14 +604,17 @@ impl Transport {
             (deadline, TimeoutKind::Total)
         };
         let span = tracing::Span::current();
-        let result = match tokio::time::timeout_at(until, self.send(url, body)).await {
-            Ok(r) => r,
-            Err(_) => Err(AttemptError {
-                kind: ErrorKind::Timeout(which),
-                source: None,
-            }),
-        };
-        span.record("latency_us", micros(started.elapsed()));
+        let result =
+            match tokio::time::timeout_at(until, self.send(server, path_and_query, body)).await {
+                Ok(r) => r,
+                Err(_) => Err(AttemptError {
+                    kind: ErrorKind::Timeout(which),
+                    source: None,
+                }),
+            };
+        if !span.is_disabled() {
+            span.record("latency_us", micros(started.elapsed()));
+        }
         let (status, bytes) = match result {
             Ok(ok) => ok,
             Err(e) => {
@@ -585,11 +652,14 @@ impl Transport {
     }
 
     /// Sends the request and reads the whole body, within the body cap.
-    async fn send(&self, url: String, body: Bytes) -> Result<(u16, Bytes), AttemptError> {
+    async fn send(
+        &self,
+        server: &Server,
+        path_and_query: String,
+        body: Bytes,
+    ) -> Result<(u16, Bytes), AttemptError> {
         let max = self.inner.limits.get_max_body_bytes();
-        let uri: Uri = url
-            .parse()
-            .map_err(|e| AttemptError::new(ErrorKind::Http, e))?;
+        let uri = server.uri(path_and_query)?;
         let mut req = Request::new(Full::new(body));
         *req.method_mut() = Method::POST;
         *req.uri_mut() = uri;
@@ -629,6 +699,16 @@ impl Transport {
             }),
         }
     }
+}
+
+/// `fut`, unless `deadline` passes first (`None`). A future that is ready at once (the
+/// default UserSig providers, an idle rate limiter) costs no timer.
+async fn within<F: Future>(deadline: Instant, fut: F) -> Option<F::Output> {
+    let mut fut = pin!(fut);
+    if let Poll::Ready(out) = poll_fn(|cx| Poll::Ready(fut.as_mut().poll(cx))).await {
+        return Some(out);
+    }
+    tokio::time::timeout_at(deadline, fut).await.ok()
 }
 
 fn micros(d: Duration) -> u64 {
@@ -681,6 +761,7 @@ fn classify_request_error(e: hyper_util::client::legacy::Error) -> AttemptError 
 mod tests {
     use super::*;
     use crate::region::Region;
+    use crate::url::request_url;
 
     fn urls(region: Region) -> (String, Option<String>) {
         let creds = Credentials::fixed(1400000000, "admin@x", UserSig::new("eJy*sig_"));
@@ -764,6 +845,60 @@ mod tests {
         "adminapiidn.im.qcloud.com",
         None
     );
+
+    #[test]
+    fn the_cached_query_follows_the_user_sig() {
+        let creds = Credentials::fixed(1, "a@b", UserSig::new("first"));
+        let t = Transport::builder(Target::custom("http://127.0.0.1:8080/").unwrap(), creds)
+            .build()
+            .unwrap();
+        let first = UserSig::new("first");
+        let second = UserSig::new("sec nd");
+        assert_eq!(
+            t.path_and_query(Endpoint::FriendAdd, &first, 1),
+            "/v4/sns/friend_add?sdkappid=1&identifier=a%40b&usersig=first&random=1&contenttype=json"
+        );
+        assert_eq!(
+            t.path_and_query(Endpoint::AccountCheck, &first, 4_294_967_295),
+            "/v4/im_open_login_svc/account_check?sdkappid=1&identifier=a%40b&usersig=first&random=4294967295&contenttype=json"
+        );
+        assert_eq!(
+            t.path_and_query(Endpoint::FriendAdd, &second, 0),
+            "/v4/sns/friend_add?sdkappid=1&identifier=a%40b&usersig=sec%20nd&random=0&contenttype=json"
+        );
+        assert_eq!(
+            t.path_and_query(Endpoint::FriendAdd, &first, 22),
+            "/v4/sns/friend_add?sdkappid=1&identifier=a%40b&usersig=first&random=22&contenttype=json"
+        );
+        let uri = t
+            .inner
+            .primary
+            .uri(t.path_and_query(Endpoint::FriendAdd, &first, 5));
+        assert_eq!(
+            uri.ok().map(|u| u.to_string()).as_deref(),
+            Some(
+                "http://127.0.0.1:8080/v4/sns/friend_add?sdkappid=1&identifier=a%40b&usersig=first&random=5&contenttype=json"
+            )
+        );
+    }
+
+    #[test]
+    fn ipv6_hosts_make_request_uris() {
+        let creds = Credentials::fixed(1, "a", UserSig::new("s"));
+        let t = Transport::builder(Target::custom("http://[::1]:8080").unwrap(), creds)
+            .build()
+            .unwrap();
+        let uri = t
+            .inner
+            .primary
+            .uri(t.path_and_query(Endpoint::FriendAdd, &UserSig::new("s"), 3));
+        assert_eq!(
+            uri.ok().map(|u| u.to_string()).as_deref(),
+            Some(
+                "http://[::1]:8080/v4/sns/friend_add?sdkappid=1&identifier=a&usersig=s&random=3&contenttype=json"
+            )
+        );
+    }
 
     #[test]
     fn custom_endpoints_keep_scheme_and_port() {

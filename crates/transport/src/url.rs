@@ -26,6 +26,7 @@ pub(crate) fn encode_component(s: &str) -> String {
 }
 
 /// The full request URL. Contains the UserSig: keep it out of logs and errors.
+#[cfg(test)]
 pub(crate) fn request_url(
     origin: &str,
     endpoint: Endpoint,
@@ -33,21 +34,93 @@ pub(crate) fn request_url(
     sig: &UserSig,
     random: u32,
 ) -> String {
-    build(
-        origin,
-        endpoint,
-        credentials,
-        random,
-        sig.expose().len(),
-        |url| {
-            let sig = sig.expose();
-            if sig.bytes().all(is_unreserved) {
-                url.push_str(sig);
-            } else {
-                url.push_str(&encode_component(sig));
-            }
-        },
-    )
+    let query = QueryPrefix::new(credentials, sig);
+    let mut url = origin.to_owned();
+    url.push_str(&query.path_and_query(endpoint, random));
+    url
+}
+
+/// The query string of a request up to `random=`, built once per UserSig: the per-attempt path
+/// and query string is then the endpoint's path, this prefix and `random`, with no formatting.
+///
+/// Holds the UserSig: deliberately not `Debug`; keep it out of logs and errors.
+pub(crate) struct QueryPrefix {
+    sig: UserSig,
+    /// `sdkappid=..&identifier=..&usersig=..&random=`.
+    prefix: String,
+}
+
+impl QueryPrefix {
+    pub(crate) fn new(credentials: &Credentials, sig: &UserSig) -> Self {
+        let raw = sig.expose();
+        let mut prefix =
+            String::with_capacity(64 + credentials.identifier_query().len() + raw.len());
+        // Writing to a String cannot fail.
+        let _ = write!(
+            prefix,
+            "sdkappid={}&identifier={}&usersig=",
+            credentials.sdkappid(),
+            credentials.identifier_query(),
+        );
+        if raw.bytes().all(is_unreserved) {
+            prefix.push_str(raw);
+        } else {
+            prefix.push_str(&encode_component(raw));
+        }
+        prefix.push_str("&random=");
+        Self {
+            sig: sig.clone(),
+            prefix,
+        }
+    }
+
+    /// Whether this prefix was built with `sig`.
+    pub(crate) fn is_for(&self, sig: &UserSig) -> bool {
+        self.sig.expose() == sig.expose()
+    }
+
+    /// `/v4/{service}/{command}?{prefix}{random}&contenttype=json`, allocated once at its exact
+    /// length (so that it becomes `Bytes` without another allocation).
+    pub(crate) fn path_and_query(&self, endpoint: Endpoint, random: u32) -> String {
+        const SUFFIX: &str = "&contenttype=json";
+        let mut digits = [0u8; 10];
+        let digits = decimal(random, &mut digits);
+        let (service, command) = (endpoint.service(), endpoint.command());
+        let len = "/v4/".len()
+            + service.len()
+            + 1
+            + command.len()
+            + 1
+            + self.prefix.len()
+            + digits.len()
+            + SUFFIX.len();
+        let mut out = String::with_capacity(len);
+        out.push_str("/v4/");
+        out.push_str(service);
+        out.push('/');
+        out.push_str(command);
+        out.push('?');
+        out.push_str(&self.prefix);
+        out.extend(digits.iter().copied().map(char::from));
+        out.push_str(SUFFIX);
+        debug_assert_eq!(out.len(), len);
+        out
+    }
+}
+
+/// `n` in decimal, written at the end of `buf`.
+fn decimal(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        // `n % 10` < 10: the cast cannot truncate.
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    &buf[i..]
 }
 
 /// The request URL with `<redacted>` in place of the UserSig, for display.
@@ -57,37 +130,21 @@ pub(crate) fn redacted_url(
     credentials: &Credentials,
     random: u32,
 ) -> String {
-    build(origin, endpoint, credentials, random, 10, |url| {
-        url.push_str("<redacted>");
-    })
-}
-
-fn is_unreserved(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'*')
-}
-
-fn build(
-    origin: &str,
-    endpoint: Endpoint,
-    credentials: &Credentials,
-    random: u32,
-    sig_len: usize,
-    push_sig: impl FnOnce(&mut String),
-) -> String {
-    let mut url = String::with_capacity(origin.len() + 120 + sig_len);
-    url.push_str(origin);
     // Writing to a String cannot fail.
+    let mut url = String::with_capacity(origin.len() + 130);
     let _ = write!(
         url,
-        "/v4/{}/{}?sdkappid={}&identifier={}&usersig=",
+        "{origin}/v4/{}/{}?sdkappid={}&identifier={}&usersig=<redacted>&random={random}&contenttype=json",
         endpoint.service(),
         endpoint.command(),
         credentials.sdkappid(),
         credentials.identifier_query(),
     );
-    push_sig(&mut url);
-    let _ = write!(url, "&random={random}&contenttype=json");
     url
+}
+
+fn is_unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'*')
 }
 
 #[cfg(test)]
@@ -101,6 +158,14 @@ mod tests {
         assert_eq!(encode_component("张三"), "%E5%BC%A0%E4%B8%89");
         assert_eq!(encode_component("x=y+z/%"), "x%3Dy%2Bz%2F%25");
         assert_eq!(encode_component("eJy*-_~."), "eJy*-_~.");
+    }
+
+    #[test]
+    fn writes_decimals() {
+        for n in [0, 7, 10, 99, 12345, 1_000_000_000, u32::MAX] {
+            let mut buf = [0u8; 10];
+            assert_eq!(decimal(n, &mut buf), n.to_string().as_bytes());
+        }
     }
 
     #[test]
