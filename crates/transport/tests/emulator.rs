@@ -237,7 +237,8 @@ async fn the_limiter_holds_the_configured_rate() {
     let elapsed = start.elapsed();
     // 21 permits at 40/s with a burst of 1: the last one 500 ms after the first.
     assert!(elapsed >= Duration::from_millis(490), "{elapsed:?}");
-    assert!(elapsed < Duration::from_millis(1500), "{elapsed:?}");
+    // Not much slower either (generous: the machine may be loaded).
+    assert!(elapsed < Duration::from_millis(3000), "{elapsed:?}");
     assert_eq!(emu.journal().len(), 21);
     emu.stop().await;
 }
