@@ -7,70 +7,29 @@ use std::marker::PhantomData;
 
 use serde::de::value::{BorrowedStrDeserializer, MapAccessDeserializer, StringDeserializer};
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 
 use crate::endpoint::Endpoint;
 use crate::error::{ApiError, DecodeError, ReplyError};
 use crate::error_code::ErrorCode;
+use crate::serde_util::tolerant_enum;
 
-/// `ActionStatus`: `OK` or `FAIL`. Any other value is kept and counts as a failure.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
-#[non_exhaustive]
-pub enum ActionStatus {
-    /// `"OK"`: the request was processed (items may still have failed one by one).
-    #[default]
-    Ok,
-    /// `"FAIL"`: the whole request failed.
-    Fail,
-    /// A value Tencent does not document.
-    Other(String),
+tolerant_enum! {
+    /// `ActionStatus`: `OK` or `FAIL`. Any other value is kept and counts as a failure.
+    #[derive(Default)]
+    pub enum ActionStatus {
+        /// `"OK"`: the request was processed (items may still have failed one by one).
+        #[default]
+        Ok = "OK",
+        /// `"FAIL"`: the whole request failed.
+        Fail = "FAIL",
+    }
 }
 
 impl ActionStatus {
-    /// The wire string.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Ok => "OK",
-            Self::Fail => "FAIL",
-            Self::Other(s) => s,
-        }
-    }
-
     /// Whether this is `OK`.
     pub fn is_ok(&self) -> bool {
         matches!(self, Self::Ok)
-    }
-}
-
-impl fmt::Display for ActionStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for ActionStatus {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for ActionStatus {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = ActionStatus;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string such as \"OK\" or \"FAIL\"")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<ActionStatus, E> {
-                Ok(match v {
-                    "OK" => ActionStatus::Ok,
-                    "FAIL" => ActionStatus::Fail,
-                    other => ActionStatus::Other(other.to_owned()),
-                })
-            }
-        }
-        deserializer.deserialize_str(V)
     }
 }
 

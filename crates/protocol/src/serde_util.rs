@@ -13,7 +13,7 @@ where
 
 /// Defines a string enum for values Tencent sends and may extend: every documented value has a
 /// variant, anything else is kept in `Other(String)` instead of failing the whole reply (the
-/// pattern of [`ActionStatus`](crate::ActionStatus)). Serializes as the wire string.
+/// pattern of every enumerated value in a reply). Serializes as the wire string.
 macro_rules! tolerant_enum {
     (
         $(#[$meta:meta])*
@@ -68,8 +68,18 @@ macro_rules! tolerant_enum {
 
         impl<'de> ::serde::Deserialize<'de> for $name {
             fn deserialize<D: ::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let value = <String as ::serde::Deserialize>::deserialize(deserializer)?;
-                Ok(Self::from(value.as_str()))
+                struct V;
+                impl ::serde::de::Visitor<'_> for V {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str(concat!("a ", stringify!($name), " string"))
+                    }
+                    // Documented values are matched in place: only an undocumented one is copied.
+                    fn visit_str<E: ::serde::de::Error>(self, v: &str) -> Result<$name, E> {
+                        Ok($name::from(v))
+                    }
+                }
+                deserializer.deserialize_str(V)
             }
         }
     };
