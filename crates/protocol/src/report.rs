@@ -36,6 +36,26 @@ pub trait ItemOutcome: Sized {
     }
 }
 
+/// Implements [`ItemOutcome`] for an outcome enum whose failed case is `Failed(ItemFailure)`.
+macro_rules! item_outcome {
+    ($outcome:ty) => {
+        impl $crate::report::ItemOutcome for $outcome {
+            fn from_failure(failure: $crate::report::ItemFailure) -> Self {
+                Self::Failed(failure)
+            }
+
+            fn failure(&self) -> Option<&$crate::report::ItemFailure> {
+                match self {
+                    Self::Failed(f) => Some(f),
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+pub(crate) use item_outcome;
+
 /// One requested account and what became of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

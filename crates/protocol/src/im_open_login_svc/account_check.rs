@@ -9,7 +9,7 @@ use crate::command::Command;
 use crate::endpoint::Endpoint;
 use crate::error::ValidationError;
 use crate::error_code::ErrorCode;
-use crate::report::{BatchItem, BatchReport, ItemFailure, ItemOutcome, match_results};
+use crate::report::{BatchItem, BatchReport, ItemFailure, item_outcome, match_results};
 use crate::serde_util::{null_as_default, tolerant_enum};
 use crate::validate;
 
@@ -198,18 +198,7 @@ impl AccountCheckOutcome {
     }
 }
 
-impl ItemOutcome for AccountCheckOutcome {
-    fn from_failure(failure: ItemFailure) -> Self {
-        Self::Failed(failure)
-    }
-
-    fn failure(&self) -> Option<&ItemFailure> {
-        match self {
-            Self::Failed(f) => Some(f),
-            _ => None,
-        }
-    }
-}
+item_outcome!(AccountCheckOutcome);
 
 impl fmt::Display for AccountCheckOutcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -9,7 +9,7 @@ use crate::command::Command;
 use crate::endpoint::Endpoint;
 use crate::error::ValidationError;
 use crate::profile::{IMAGE_MAX_BYTES, NICK_MAX_BYTES};
-use crate::report::{AccountList, BatchReport, Discrepancy, ItemFailure, ItemOutcome, ItemReport};
+use crate::report::{AccountList, BatchReport, Discrepancy, ItemFailure, ItemReport, item_outcome};
 use crate::serde_util::null_as_default;
 use crate::validate;
 
@@ -200,18 +200,7 @@ pub enum ImportOutcome {
 
 impl ImportOutcome {}
 
-impl ItemOutcome for ImportOutcome {
-    fn from_failure(failure: ItemFailure) -> Self {
-        Self::Failed(failure)
-    }
-
-    fn failure(&self) -> Option<&ItemFailure> {
-        match self {
-            Self::Failed(f) => Some(f),
-            _ => None,
-        }
-    }
-}
+item_outcome!(ImportOutcome);
 
 impl fmt::Display for ImportOutcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -12,7 +12,7 @@ use crate::command::Command;
 use crate::endpoint::Endpoint;
 use crate::error::ValidationError;
 use crate::error_code::ErrorCode;
-use crate::report::{BatchReport, ItemFailure, ItemOutcome};
+use crate::report::{BatchReport, ItemFailure, item_outcome};
 use crate::validate;
 
 /// The `black_list_add` request body: `From_Account` and `To_Account`, both required by
@@ -113,18 +113,7 @@ impl BlockOutcome {
     }
 }
 
-impl ItemOutcome for BlockOutcome {
-    fn from_failure(failure: ItemFailure) -> Self {
-        Self::Failed(failure)
-    }
-
-    fn failure(&self) -> Option<&ItemFailure> {
-        match self {
-            Self::Failed(f) => Some(f),
-            _ => None,
-        }
-    }
-}
+item_outcome!(BlockOutcome);
 
 impl fmt::Display for BlockOutcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -10,7 +10,7 @@ use crate::command::Command;
 use crate::endpoint::Endpoint;
 use crate::error::{ValidationError, Violation};
 use crate::error_code::ErrorCode;
-use crate::report::{BatchReport, ItemFailure, ItemOutcome};
+use crate::report::{BatchReport, ItemFailure, item_outcome};
 use crate::validate;
 
 /// The longest `Remark`, in bytes (spec §7.1).
@@ -318,18 +318,7 @@ impl AddOutcome {
     }
 }
 
-impl ItemOutcome for AddOutcome {
-    fn from_failure(failure: ItemFailure) -> Self {
-        Self::Failed(failure)
-    }
-
-    fn failure(&self) -> Option<&ItemFailure> {
-        match self {
-            Self::Failed(f) => Some(f),
-            _ => None,
-        }
-    }
-}
+item_outcome!(AddOutcome);
 
 impl fmt::Display for AddOutcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -9,7 +9,7 @@ use crate::command::Command;
 use crate::endpoint::Endpoint;
 use crate::error::ValidationError;
 use crate::error_code::ErrorCode;
-use crate::report::{BatchItem, BatchReport, ItemFailure, ItemOutcome, reconcile};
+use crate::report::{BatchItem, BatchReport, ItemFailure, item_outcome, reconcile};
 use crate::serde_util::{null_as_default, tolerant_enum};
 use crate::validate;
 
@@ -224,18 +224,7 @@ impl CheckOutcome {
     }
 }
 
-impl ItemOutcome for CheckOutcome {
-    fn from_failure(failure: ItemFailure) -> Self {
-        Self::Failed(failure)
-    }
-
-    fn failure(&self) -> Option<&ItemFailure> {
-        match self {
-            Self::Failed(f) => Some(f),
-            _ => None,
-        }
-    }
-}
+item_outcome!(CheckOutcome);
 
 impl fmt::Display for CheckOutcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -9,7 +9,7 @@ use crate::command::Command;
 use crate::endpoint::Endpoint;
 use crate::error::ValidationError;
 use crate::error_code::ErrorCode;
-use crate::report::{BatchReport, ItemFailure, ItemOutcome, match_results};
+use crate::report::{BatchReport, ItemFailure, item_outcome, match_results};
 use crate::serde_util::null_as_default;
 use crate::validate;
 
@@ -159,18 +159,7 @@ impl DeleteOutcome {
     }
 }
 
-impl ItemOutcome for DeleteOutcome {
-    fn from_failure(failure: ItemFailure) -> Self {
-        Self::Failed(failure)
-    }
-
-    fn failure(&self) -> Option<&ItemFailure> {
-        match self {
-            Self::Failed(f) => Some(f),
-            _ => None,
-        }
-    }
-}
+item_outcome!(DeleteOutcome);
 
 impl fmt::Display for DeleteOutcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
