@@ -5,8 +5,6 @@ use serde::{Deserialize, Serialize};
 use crate::command::Command;
 use crate::endpoint::Endpoint;
 use crate::error::ValidationError;
-use crate::profile::{IMAGE_MAX_BYTES, NICK_MAX_BYTES};
-use crate::validate;
 
 /// The `account_import` request body.
 ///
@@ -67,14 +65,12 @@ impl Command for AccountImport {
     /// Checks `UserID` (1 to 32 bytes), `Nick` and `FaceUrl` (at most 500 bytes each, the
     /// limits of the profile fields they are stored in).
     fn validate(&self) -> Result<(), ValidationError> {
-        validate::account(&self.user_id, || "UserID".to_owned())?;
-        if let Some(nick) = &self.nick {
-            validate::max_bytes(nick, NICK_MAX_BYTES, || "Nick".to_owned())?;
-        }
-        if let Some(face_url) = &self.face_url {
-            validate::max_bytes(face_url, IMAGE_MAX_BYTES, || "FaceUrl".to_owned())?;
-        }
-        Ok(())
+        super::validate_account(
+            &self.user_id,
+            self.nick.as_deref(),
+            self.face_url.as_deref(),
+            str::to_owned,
+        )
     }
 }
 

@@ -8,7 +8,6 @@ use serde::{Deserialize, Serialize};
 use crate::command::Command;
 use crate::endpoint::Endpoint;
 use crate::error::ValidationError;
-use crate::profile::{IMAGE_MAX_BYTES, NICK_MAX_BYTES};
 use crate::report::{AccountList, BatchReport, Discrepancy, ItemFailure, ItemReport, item_outcome};
 use crate::serde_util::null_as_default;
 use crate::validate;
@@ -119,15 +118,12 @@ impl AccountItem {
     }
 
     fn validate(&self, i: usize) -> Result<(), ValidationError> {
-        let path = |field: &str| format!("AccountList[{i}].{field}");
-        validate::account(&self.user_id, || path("UserID"))?;
-        if let Some(nick) = &self.nick {
-            validate::max_bytes(nick, NICK_MAX_BYTES, || path("Nick"))?;
-        }
-        if let Some(face_url) = &self.face_url {
-            validate::max_bytes(face_url, IMAGE_MAX_BYTES, || path("FaceUrl"))?;
-        }
-        Ok(())
+        super::validate_account(
+            &self.user_id,
+            self.nick.as_deref(),
+            self.face_url.as_deref(),
+            |field| format!("AccountList[{i}].{field}"),
+        )
     }
 }
 
