@@ -83,8 +83,8 @@ impl QueryPrefix {
     /// length (so that it becomes `Bytes` without another allocation).
     pub(crate) fn path_and_query(&self, endpoint: Endpoint, random: u32) -> String {
         const SUFFIX: &str = "&contenttype=json";
-        let mut digits = [0u8; 10];
-        let digits = decimal(random, &mut digits);
+        let mut digits = itoa::Buffer::new();
+        let digits = digits.format(random);
         let (service, command) = (endpoint.service(), endpoint.command());
         let len = "/v4/".len()
             + service.len()
@@ -101,26 +101,11 @@ impl QueryPrefix {
         out.push_str(command);
         out.push('?');
         out.push_str(&self.prefix);
-        out.extend(digits.iter().copied().map(char::from));
+        out.push_str(digits);
         out.push_str(SUFFIX);
         debug_assert_eq!(out.len(), len);
         out
     }
-}
-
-/// `n` in decimal, written at the end of `buf`.
-fn decimal(mut n: u32, buf: &mut [u8; 10]) -> &[u8] {
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        // `n % 10` < 10: the cast cannot truncate.
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    &buf[i..]
 }
 
 /// The request URL with `<redacted>` in place of the UserSig, for display.
@@ -161,10 +146,15 @@ mod tests {
     }
 
     #[test]
-    fn writes_decimals() {
+    fn writes_random_in_decimal() {
+        let sig = UserSig::new("s");
+        let query = QueryPrefix::new(&Credentials::fixed(1, "a", sig.clone()), &sig);
         for n in [0, 7, 10, 99, 12345, 1_000_000_000, u32::MAX] {
-            let mut buf = [0u8; 10];
-            assert_eq!(decimal(n, &mut buf), n.to_string().as_bytes());
+            let path = query.path_and_query(Endpoint::FriendAdd, n);
+            assert!(
+                path.ends_with(&format!("&random={n}&contenttype=json")),
+                "{path}"
+            );
         }
     }
 

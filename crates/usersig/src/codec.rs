@@ -53,15 +53,15 @@ impl Fields<'_> {
     /// Feeds the HMAC input into `mac`:
     /// `TLS.identifier:{id}\nTLS.sdkappid:{n}\nTLS.time:{n}\nTLS.expire:{n}\n[TLS.userbuf:{b64}\n]`.
     pub(crate) fn sign(&self, mac: &mut HmacSha256) {
-        let mut digits = [0; 20];
+        let mut digits = itoa::Buffer::new();
         mac.update(b"TLS.identifier:");
         mac.update(self.identifier.as_bytes());
         mac.update(b"\nTLS.sdkappid:");
-        mac.update(decimal(self.sdkappid, &mut digits));
+        mac.update(digits.format(self.sdkappid).as_bytes());
         mac.update(b"\nTLS.time:");
-        mac.update(decimal(self.time, &mut digits));
+        mac.update(digits.format(self.time).as_bytes());
         mac.update(b"\nTLS.expire:");
-        mac.update(decimal(self.expire, &mut digits));
+        mac.update(digits.format(self.expire).as_bytes());
         mac.update(b"\n");
         if let Some(userbuf) = self.userbuf_b64 {
             mac.update(b"TLS.userbuf:");
@@ -69,21 +69,6 @@ impl Fields<'_> {
             mac.update(b"\n");
         }
     }
-}
-
-/// Writes `n` in decimal, without padding, at the end of `buf` and returns those bytes.
-fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
-    let mut start = buf.len();
-    loop {
-        start -= 1;
-        // `n % 10 < 10`, so the cast cannot truncate.
-        buf[start] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    &buf[start..]
 }
 
 pub(crate) fn encode_b64(bytes: &[u8]) -> String {
@@ -393,13 +378,39 @@ impl Visitor<'_> for LenientVisitor {
 mod tests {
     use super::*;
 
+    use hmac::digest::KeyInit;
+
     #[test]
-    fn decimal_has_no_padding() {
-        let mut buf = [0; 20];
-        assert_eq!(decimal(0, &mut buf), b"0");
-        assert_eq!(decimal(7, &mut buf), b"7");
-        assert_eq!(decimal(1_700_000_000, &mut buf), b"1700000000");
-        assert_eq!(decimal(u64::MAX, &mut buf), b"18446744073709551615");
+    fn decimals_in_the_hmac_input_have_no_padding() {
+        // The signed message is exactly the documented one, with decimals as written by hand.
+        let key = [7_u8; 32];
+        for (n, written) in [
+            (0_u64, "0"),
+            (7, "7"),
+            (1_700_000_000, "1700000000"),
+            (u64::MAX, "18446744073709551615"),
+        ] {
+            let fields = Fields {
+                identifier: "id",
+                sdkappid: n,
+                time: n,
+                expire: n,
+                userbuf_b64: None,
+            };
+            let mut ours = <HmacSha256 as KeyInit>::new_from_slice(&key).unwrap();
+            fields.sign(&mut ours);
+            let mut expected = <HmacSha256 as KeyInit>::new_from_slice(&key).unwrap();
+            expected.update(
+                format!(
+                    "TLS.identifier:id\nTLS.sdkappid:{written}\nTLS.time:{written}\nTLS.expire:{written}\n"
+                )
+                .as_bytes(),
+            );
+            assert_eq!(
+                ours.finalize().into_bytes(),
+                expected.finalize().into_bytes()
+            );
+        }
     }
 
     fn inflate_with_flate2(zlib: &[u8]) -> Vec<u8> {
