@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::endpoint::Endpoint;
 use crate::error::{ApiError, DecodeError, ReplyError};
 use crate::error_code::ErrorCode;
-use crate::serde_util::tolerant_enum;
+use crate::serde_util::{from_json, tolerant_enum};
 
 tolerant_enum! {
     /// `ActionStatus`: `OK` or `FAIL`. Any other value is kept and counts as a failure.
@@ -86,7 +86,7 @@ impl Envelope {
 
     /// Decodes just the envelope of a reply body, skipping everything else.
     pub fn decode(body: &[u8]) -> Result<Self, DecodeError> {
-        serde_json::from_slice(body).map_err(|e| DecodeError::new("reply envelope", e))
+        from_json(body).map_err(|e| DecodeError::new("reply envelope", e))
     }
 
     /// Turns a failed envelope into an [`ApiError`].
@@ -134,7 +134,7 @@ pub(crate) fn decode_reply<B: de::DeserializeOwned>(
     endpoint: Endpoint,
     body: &[u8],
 ) -> Result<Reply<B>, ReplyError> {
-    match serde_json::from_slice::<Reply<B>>(body) {
+    match from_json::<Reply<B>>(body) {
         Ok(reply) => {
             if reply.envelope.is_failure() {
                 return Err(ApiError::new(reply.envelope).into());

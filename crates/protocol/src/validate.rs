@@ -57,17 +57,28 @@ pub(crate) fn items(field: &str, actual: usize, limit: usize) -> Result<(), Vali
 }
 
 /// Accounts that must be unique within one request: `path(i)` names the i-th one.
+///
+/// Short lists (the common one-item call) are compared pairwise, with no allocation or hashing.
 pub(crate) fn unique_accounts<'a>(
-    accounts: impl Iterator<Item = &'a str>,
+    accounts: impl ExactSizeIterator<Item = &'a str> + Clone,
     path: impl Fn(usize) -> String,
 ) -> Result<(), ValidationError> {
-    let mut seen: HashMap<&str, usize> = HashMap::new();
+    const PAIRWISE_UP_TO: usize = 16;
+    let duplicate = |i: usize, first: usize| {
+        ValidationError::new(path(i), Violation::Duplicate { first: path(first) })
+    };
+    if accounts.len() <= PAIRWISE_UP_TO {
+        for (i, account) in accounts.clone().enumerate() {
+            if let Some(first) = accounts.clone().take(i).position(|a| a == account) {
+                return Err(duplicate(i, first));
+            }
+        }
+        return Ok(());
+    }
+    let mut seen: HashMap<&str, usize> = HashMap::with_capacity(accounts.len());
     for (i, account) in accounts.enumerate() {
         if let Some(&first) = seen.get(account) {
-            return Err(ValidationError::new(
-                path(i),
-                Violation::Duplicate { first: path(first) },
-            ));
+            return Err(duplicate(i, first));
         }
         seen.insert(account, i);
     }

@@ -245,6 +245,24 @@ fn duplicate_targets_are_rejected() {
             first: "AddFriendItem[0].To_Account".into()
         }
     );
+    // Short lists are compared pairwise, long ones through a map: both name the first repeat.
+    for len in [2, 16, 17, 1000] {
+        let mut items: Vec<_> = (0..len - 1).map(|i| item(&format!("u{i}"))).collect();
+        let first = (len - 1) / 2;
+        items.push(item(&format!("u{first}")));
+        let err = FriendAdd::new("a", items).validate().unwrap_err();
+        assert_eq!(
+            err.field(),
+            format!("AddFriendItem[{}].To_Account", len - 1)
+        );
+        assert_eq!(
+            err.violation(),
+            &Violation::Duplicate {
+                first: format!("AddFriendItem[{first}].To_Account")
+            },
+            "{len} items"
+        );
+    }
 }
 
 #[test]
