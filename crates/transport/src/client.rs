@@ -12,7 +12,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::Body as _;
-use hyper::header::{CONTENT_TYPE, HeaderValue};
+use hyper::header::{CONTENT_TYPE, HOST, HeaderValue};
 use hyper::http::uri::{Authority, Parts, PathAndQuery, Scheme};
 use hyper::{Method, Request, Uri};
 use hyper_util::client::legacy::Client;
@@ -86,14 +86,19 @@ impl<T> Response<T> {
     }
 }
 
-/// One server: the origin for URLs, the authority for logs and errors, and the scheme and
-/// authority parsed once for request URIs.
+/// One server: the origin for URLs, the authority for logs and errors, and the scheme,
+/// authority and `Host` header built once for every request to it.
 #[derive(Debug)]
 struct Server {
     origin: String,
     authority: Arc<str>,
     uri_scheme: Scheme,
     uri_authority: Authority,
+    /// The `Host` header of a plain `http://` server (always HTTP/1.1). Without it the pooled
+    /// client formats and validates the header again for every request. Over TLS, ALPN may pick
+    /// HTTP/2, which carries the authority as `:authority` instead; there the client adds the
+    /// header itself when the connection is HTTP/1.1.
+    host_header: Option<HeaderValue>,
 }
 
 impl Server {
@@ -115,11 +120,15 @@ impl Server {
                 "the base URL is not a valid URI",
             ));
         };
+        let host_header = (uri_scheme == Scheme::HTTP)
+            .then(|| host_header(&uri_authority))
+            .flatten();
         Ok(Self {
             origin,
             authority,
             uri_scheme,
             uri_authority,
+            host_header,
         })
     }
 
@@ -663,8 +672,11 @@ impl Transport {
         let mut req = Request::new(Full::new(body));
         *req.method_mut() = Method::POST;
         *req.uri_mut() = uri;
-        req.headers_mut()
-            .insert(CONTENT_TYPE, HeaderValue::from_static(JSON_UTF8));
+        let headers = req.headers_mut();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static(JSON_UTF8));
+        if let Some(host) = &server.host_header {
+            headers.insert(HOST, host.clone());
+        }
         let resp = self
             .inner
             .client
@@ -699,6 +711,16 @@ impl Transport {
             }),
         }
     }
+}
+
+/// The `Host` header for a plain `http://` authority: the host, and the port unless it is 80
+/// (what the pooled client would send).
+fn host_header(authority: &Authority) -> Option<HeaderValue> {
+    let value = match authority.port_u16() {
+        Some(port) if port != 80 => format!("{}:{port}", authority.host()),
+        _ => authority.host().to_owned(),
+    };
+    HeaderValue::from_str(&value).ok()
 }
 
 /// `fut`, unless `deadline` passes first (`None`). A future that is ready at once (the
@@ -786,6 +808,25 @@ mod tests {
             .as_ref()
             .map(|s| request_url(&s.origin, Endpoint::FriendAdd, &creds, &sig, 7));
         (primary, standby)
+    }
+
+    #[test]
+    fn host_header_leaves_out_port_80() {
+        let host = |a: &str| host_header(&a.parse().unwrap()).unwrap();
+        assert_eq!(host("example.com"), "example.com");
+        assert_eq!(host("example.com:80"), "example.com");
+        assert_eq!(host("127.0.0.1:8080"), "127.0.0.1:8080");
+        assert_eq!(host("[::1]:8080"), "[::1]:8080");
+        let https = Transport::builder(
+            Region::Singapore,
+            Credentials::fixed(1, "a", UserSig::new("s")),
+        )
+        .build()
+        .unwrap();
+        assert!(
+            https.inner.primary.host_header.is_none(),
+            "left to the client over TLS"
+        );
     }
 
     const QUERY: &str = "/v4/sns/friend_add?sdkappid=1400000000&identifier=admin%40x&usersig=eJy*sig_&random=7&contenttype=json";

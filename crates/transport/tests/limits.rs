@@ -1,4 +1,5 @@
-//! Timeouts, the body cap and non-2xx answers, against small raw servers and the emulator.
+//! Timeouts, the body cap, non-2xx answers and the request on the wire, against small raw
+//! servers and the emulator.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -209,6 +210,64 @@ async fn keep_alive_reuses_one_connection() {
         transport.execute(&friend_add()).await.unwrap();
     }
     assert_eq!(server.requests.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn the_request_on_the_wire() {
+    let heads = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = heads.clone();
+    let server = RawServer::start(move |mut stream| {
+        let seen = seen.clone();
+        async move {
+            while let Some(request) = read_request(&mut stream).await {
+                seen.lock().unwrap().push(request);
+                let reply =
+                    http_response("200 OK", "application/json", FRIEND_ADD_REPLY.as_bytes());
+                if stream.write_all(&reply).await.is_err() {
+                    return;
+                }
+            }
+        }
+    })
+    .await;
+    let transport = raw_transport(&server, Limits::default());
+    let command = friend_add();
+    for _ in 0..2 {
+        transport.execute(&command).await.unwrap();
+    }
+    let body = tencent_im_protocol::Command::encode(&command).unwrap();
+    let requests = heads.lock().unwrap().clone();
+    assert_eq!(requests.len(), 2);
+    for request in requests {
+        let text = String::from_utf8(request).unwrap();
+        let (head, sent) = text.split_once("\r\n\r\n").unwrap();
+        let mut lines = head.split("\r\n");
+        let request_line = lines.next().unwrap();
+        assert!(
+            request_line.starts_with(
+                "POST /v4/sns/friend_add?sdkappid=1400000000&identifier=admin&usersig="
+            ) && request_line.ends_with("&contenttype=json HTTP/1.1"),
+            "{request_line}"
+        );
+        let headers: Vec<(String, String)> = lines
+            .map(|l| {
+                let (name, value) = l.split_once(':').unwrap();
+                (name.to_ascii_lowercase(), value.trim().to_owned())
+            })
+            .collect();
+        let values = |name: &str| -> Vec<&str> {
+            headers
+                .iter()
+                .filter(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
+                .collect()
+        };
+        // One Host header with the port of a custom endpoint, as the URL names it.
+        assert_eq!(values("host"), [server.addr.to_string().as_str()]);
+        assert_eq!(values("content-type"), ["application/json; charset=utf-8"]);
+        assert_eq!(values("content-length"), [body.len().to_string().as_str()]);
+        assert_eq!(sent.as_bytes(), &body[..]);
+    }
 }
 
 #[tokio::test]

@@ -217,6 +217,12 @@ impl Drop for RawServer {
 
 /// Reads one HTTP request (head and `Content-Length` body); false at end of stream.
 pub async fn read_head(stream: &mut tokio::net::TcpStream) -> bool {
+    read_request(stream).await.is_some()
+}
+
+/// Reads one HTTP request (head and `Content-Length` body) and returns its bytes; `None` at end
+/// of stream.
+pub async fn read_request(stream: &mut tokio::net::TcpStream) -> Option<Vec<u8>> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     loop {
@@ -228,14 +234,14 @@ pub async fn read_head(stream: &mut tokio::net::TcpStream) -> bool {
                 .map_or(0, |v| v.trim().parse().unwrap());
             while buf.len() < end + 4 + len {
                 match stream.read(&mut chunk).await {
-                    Ok(0) | Err(_) => return false,
+                    Ok(0) | Err(_) => return None,
                     Ok(n) => buf.extend_from_slice(&chunk[..n]),
                 }
             }
-            return true;
+            return Some(buf);
         }
         match stream.read(&mut chunk).await {
-            Ok(0) | Err(_) => return false,
+            Ok(0) | Err(_) => return None,
             Ok(n) => buf.extend_from_slice(&chunk[..n]),
         }
     }
