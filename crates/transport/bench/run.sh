@@ -1,6 +1,7 @@
 #!/bin/sh
-# The transport against nginx returning a fixed friend_add reply, next to wrk (the ceiling) and a
-# bare hyper-util client (the floor of our own stack), in the same run on the same machine.
+# The transport against nginx returning a fixed friend_add reply, next to wrk (the ceiling), a
+# bare hyper-util client (the floor of our own stack) and, at 16 in flight, the bare client plus
+# the per-call work any client of this API must do (`minimal`), in the same run on the same machine.
 # Needs nginx, wrk and openssl (apt-get install -y nginx wrk openssl).
 # Run from the repository root: sh crates/transport/bench/run.sh [SECONDS]
 #
@@ -40,6 +41,7 @@ for round in 1 2; do
   echo "== round $round: 16 calls in flight (wrk -t2 -c16; ours on one runtime thread)"
   echo "wrk -t2 -c16: $($CLI wrk -t2 -c16 -d${SECS}s -s $DIR/friend_add.lua $H | grep Requests/sec)"
   $CLI "$BIN" bare "$H" 16 "$SECS"
+  $CLI "$BIN" minimal "$H" 16 "$SECS"
   $CLI "$BIN" transport "$H" 16 "$SECS"
   echo "== round $round: HTTPS, one call in flight"
   echo "wrk -t1 -c1 (TLS): $($CLI wrk -t1 -c1 -d${SECS}s -s $DIR/friend_add.lua $S | grep Requests/sec)"

@@ -1,15 +1,18 @@
 //! Calls per second and client CPU per call against a server answering friend_add (nginx with
 //! a fixed reply, see `bench/run.sh`), for the transport and for a bare hyper-util client that
 //! posts the same pre-built request: the floor of our own stack. The bare client is built with the
-//! transport's pool settings and timers, sends a static `Content-Type` and reads the body through
-//! the same cap, so that the difference is the transport's own work.
+//! transport's pool settings and timers, sends static `Content-Type` and `Host` headers and reads
+//! the body through the same cap, so that the difference is the transport's own work. `minimal`
+//! is the bare client plus what any client of this API must do per call (validate and encode the
+//! command, a path with a fresh `random`, decode the reply): the difference between it and the
+//! transport is the cost of timeouts, retries, rate limiting, UserSig seam, spans and errors.
 //!
 //! ```sh
 //! cargo bench -p tencent-im-transport --bench throughput -- transport http://127.0.0.1:18090 1 10
 //! cargo bench -p tencent-im-transport --bench throughput -- bare http://127.0.0.1:18090 16 10
 //! ```
 //!
-//! Arguments: `transport|bare|bare-rustls URL IN_FLIGHT SECONDS` (`bare-rustls`: the bare client
+//! Arguments: `transport|bare|minimal|bare-rustls URL IN_FLIGHT SECONDS` (`bare-rustls`: the bare client
 //! over the transport's connector stack, hyper-rustls around hyper-util's `HttpConnector`), or `codec` alone for the protocol crate's
 //! share of a call (no server needed). Everything runs on one current-thread
 //! Tokio runtime. `TIM_BENCH_CA` names a PEM file of a CA to trust for `https://` URLs.
@@ -27,6 +30,8 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
+use hyper::header::{CONTENT_TYPE, HOST, HeaderValue};
+use hyper::http::uri::{Parts, PathAndQuery};
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -149,10 +154,10 @@ fn main() {
     let (elapsed, cpu) = rt.block_on(async {
         let run: Rc<dyn Fn() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>> =
             match mode.as_str() {
-                "bare" | "bare-rustls" => {
+                "bare" | "bare-rustls" | "minimal" => {
                     let mut http = HttpConnector::new();
                     http.set_nodelay(true);
-                    http.enforce_http(mode == "bare");
+                    http.enforce_http(mode != "bare-rustls");
                     let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
                         rustls::crypto::ring::default_provider(),
                     ))
@@ -160,38 +165,63 @@ fn main() {
                     .unwrap()
                     .with_root_certificates(rustls::RootCertStore::empty())
                     .with_no_client_auth();
-                    // `bare`: plain HTTP connector; `bare-rustls`: the same connector stack as
-                    // the transport (hyper-rustls over it), to tell the two costs apart.
+                    // `bare` and `minimal`: plain HTTP connector; `bare-rustls`: the same
+                    // connector stack as the transport (hyper-rustls over it), to tell the two
+                    // costs apart.
                     let connector = hyper_rustls::HttpsConnectorBuilder::new()
                         .with_tls_config(tls)
                         .https_or_http()
                         .enable_http1()
                         .enable_http2()
                         .wrap_connector(http.clone());
-                    let client = BareClient::new(mode == "bare", http, connector);
-                    let uri: hyper::Uri = format!(
-                        "{url}/v4/sns/friend_add?sdkappid={SDKAPPID}&identifier={ADMIN}&usersig={}&random=12345&contenttype=json",
+                    let client = BareClient::new(mode != "bare-rustls", http, connector);
+                    let base = url.parse::<hyper::Uri>().unwrap().into_parts();
+                    let (scheme, authority) = (base.scheme.unwrap(), base.authority.unwrap());
+                    let host = HeaderValue::from_str(authority.as_str()).unwrap();
+                    let prefix = format!(
+                        "/v4/sns/friend_add?sdkappid={SDKAPPID}&identifier={ADMIN}&usersig={}&random=",
                         sig.expose()
-                    )
-                    .parse()
-                    .unwrap();
-                    let body = Bytes::from(command().encode().unwrap());
+                    );
+                    let uri = move |path_and_query: String| {
+                        let mut parts = Parts::default();
+                        parts.scheme = Some(scheme.clone());
+                        parts.authority = Some(authority.clone());
+                        parts.path_and_query = Some(PathAndQuery::try_from(path_and_query).unwrap());
+                        hyper::Uri::from_parts(parts).unwrap()
+                    };
+                    let fixed_uri = uri(format!("{prefix}12345&contenttype=json"));
+                    let fixed_body = Bytes::from(command().encode().unwrap());
+                    let cmd = command();
+                    let minimal = mode == "minimal";
                     Rc::new(move || {
+                        // `bare`: the pre-built request. `minimal`: what any client of this API
+                        // must do per call on top: validate and encode the command, a path with
+                        // a fresh `random`, decode the reply.
+                        let (uri, body) = if minimal {
+                            let body = Bytes::from(cmd.encode().unwrap());
+                            (uri(format!("{prefix}{}&contenttype=json", fastrand::u32(..))), body)
+                        } else {
+                            (fixed_uri.clone(), fixed_body.clone())
+                        };
                         let client = client.clone();
-                        let uri = uri.clone();
-                        let body = body.clone();
+                        let host = host.clone();
                         Box::pin(async move {
                             let mut req = hyper::Request::new(Full::new(body));
                             *req.method_mut() = hyper::Method::POST;
                             *req.uri_mut() = uri;
-                            req.headers_mut().insert(
-                                hyper::header::CONTENT_TYPE,
-                                hyper::header::HeaderValue::from_static(
-                                    "application/json; charset=utf-8",
-                                ),
+                            let headers = req.headers_mut();
+                            headers.insert(
+                                CONTENT_TYPE,
+                                HeaderValue::from_static("application/json; charset=utf-8"),
                             );
+                            headers.insert(HOST, host);
                             let bytes = client.post(req).await;
-                            assert!(!bytes.is_empty());
+                            if minimal {
+                                let reply = FriendAdd::decode_reply(&bytes).unwrap();
+                                assert_eq!(reply.body.result_items.len(), 1);
+                            } else {
+                                assert!(!bytes.is_empty());
+                            }
                         })
                     })
                 }
