@@ -34,8 +34,14 @@ pub struct ServeArgs {
     /// Admin identifier (repeat for several admins).
     #[arg(long = "identifier")]
     identifiers: Vec<String>,
-    /// Secret key of the application (with --sdkappid).
-    #[arg(long, requires = "sdkappid")]
+    /// Secret key of the application (with --sdkappid). Prefer the environment variable for a
+    /// real key: a flag is visible to every user of the machine in the process list.
+    #[arg(
+        long,
+        requires = "sdkappid",
+        env = "TIM_EMULATOR_SECRET_KEY",
+        hide_env_values = true
+    )]
     secret_key: Option<String>,
     /// Create the accounts user1 .. userN at start.
     #[arg(long, default_value_t = 0)]
@@ -260,7 +266,8 @@ where
         let _ = writeln!(
             err,
             "using the development application: sdkappid {}, identifier {}, secret key {} \
-             (public sample credentials; pass --sdkappid, --identifier and --secret-key for your own)",
+             (public sample credentials; pass --sdkappid, --identifier and --secret-key or \
+             TIM_EMULATOR_SECRET_KEY for your own)",
             creds.sdkappid(),
             creds.admin(),
             creds.secret_key(),

@@ -10,10 +10,11 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use tencent_im_emulator::Credentials;
+use tencent_im_emulator::{Credentials, DEV_ADMIN};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 const BIN: &str = env!("CARGO_BIN_EXE_tencent-im-emulator");
+const SECRET_KEY_VAR: &str = "TIM_EMULATOR_SECRET_KEY";
 
 fn temp_path(name: &str) -> PathBuf {
     static N: AtomicUsize = AtomicUsize::new(0);
@@ -29,7 +30,17 @@ struct Server {
 
 impl Server {
     fn spawn(args: &[&str]) -> Self {
-        let mut child = Command::new(BIN)
+        Self::spawn_with_key(args, None)
+    }
+
+    /// Spawns with `TIM_EMULATOR_SECRET_KEY` set to `key`, or removed.
+    fn spawn_with_key(args: &[&str], key: Option<&str>) -> Self {
+        let mut command = Command::new(BIN);
+        match key {
+            Some(key) => command.env(SECRET_KEY_VAR, key),
+            None => command.env_remove(SECRET_KEY_VAR),
+        };
+        let mut child = command
             .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -183,6 +194,72 @@ async fn serve_with_own_credentials_limits_and_faults() {
     assert!(ok);
     assert!(!stderr.contains("development application"), "{stderr}");
     assert!(!stderr.contains("k3y"), "the key is not printed: {stderr}");
+}
+
+#[tokio::test]
+async fn the_secret_key_can_come_from_the_environment() {
+    let server = Server::spawn_with_key(
+        &[
+            "serve",
+            "--port",
+            "0",
+            "--sdkappid",
+            "1600000002",
+            "--identifier",
+            "boss",
+            "--accounts",
+            "1",
+        ],
+        Some("env-k3y"),
+    );
+    let reply = post(
+        &server.addr(),
+        "sns/friend_get",
+        &Credentials::new(1_600_000_002, "boss", "env-k3y"),
+        r#"{"From_Account":"user1","StartIndex":0}"#,
+    )
+    .await;
+    assert_eq!(reply["ActionStatus"], "OK", "{reply}");
+    // The flag wins over the variable.
+    let flagged = Server::spawn_with_key(
+        &[
+            "serve",
+            "--port",
+            "0",
+            "--sdkappid",
+            "1600000002",
+            "--secret-key",
+            "flag-k3y",
+        ],
+        Some("env-k3y"),
+    );
+    let reply = post(
+        &flagged.addr(),
+        "sns/friend_get",
+        &Credentials::new(1_600_000_002, DEV_ADMIN, "env-k3y"),
+        r#"{"From_Account":"user1","StartIndex":0}"#,
+    )
+    .await;
+    assert_eq!(
+        reply["ErrorCode"], 70009,
+        "signed with the variable's key: {reply}"
+    );
+    let (ok, stderr) = server.terminate();
+    assert!(ok);
+    assert!(
+        !stderr.contains("env-k3y"),
+        "the key is not printed: {stderr}"
+    );
+    // Without --sdkappid the variable is refused like the flag, and its value is not echoed.
+    let output = Command::new(BIN)
+        .args(["serve", "--port", "0"])
+        .env(SECRET_KEY_VAR, "env-k3y")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--sdkappid"), "{stderr}");
+    assert!(!stderr.contains("env-k3y"), "{stderr}");
 }
 
 #[test]
