@@ -12,10 +12,11 @@
 //! cargo bench -p tencent-im-transport --bench throughput -- bare http://127.0.0.1:18090 16 10
 //! ```
 //!
-//! Arguments: `transport|bare|minimal|bare-rustls URL IN_FLIGHT SECONDS` (`bare-rustls`: the bare client
-//! over the transport's connector stack, hyper-rustls around hyper-util's `HttpConnector`), or `codec` alone for the protocol crate's
-//! share of a call (no server needed). Everything runs on one current-thread
-//! Tokio runtime. `TIM_BENCH_CA` names a PEM file of a CA to trust for `https://` URLs.
+//! Arguments: `transport|bare|minimal|bare-rustls URL IN_FLIGHT SECONDS` (`bare-rustls`: the
+//! bare client over the transport's connector stack, hyper-rustls around hyper-util's
+//! `HttpConnector`), or `codec` alone for the protocol crate's share of a call (no server
+//! needed). Everything runs on one current-thread Tokio runtime. `TIM_BENCH_CA` names a PEM file
+//! of a CA to trust for `https://` URLs.
 #![allow(
     clippy::print_stdout,
     clippy::print_stderr,
