@@ -375,6 +375,8 @@ fn bodies_that_are_not_replies_are_decode_errors() {
         br#"{"ActionStatus":"OK","ErrorCode":0,"ResultItem":[{"To_Account":"a"}]}"#,
         br#"{"ActionStatus":"OK","ErrorCode":0,"ResultItem":[{"To_Account":"a","ResultCode":0}"#,
         br#"{"ActionStatus":"OK","ErrorCode":"0"}"#,
+        // Not UTF-8 inside a string: the byte-level path gives serde_json's error.
+        b"{\"ActionStatus\":\"OK\",\"ErrorCode\":0,\"ResultItem\":[{\"To_Account\":\"\xff\",\"ResultCode\":0}]}",
     ] {
         let err = FriendAdd::decode_reply(body).unwrap_err();
         assert!(matches!(err, ReplyError::Decode(_)), "{body:?}: {err:?}");
