@@ -40,11 +40,12 @@ pub(crate) const STEPS: [Step; 7] = [
     },
     Step {
         name: "clippy",
-        summary: "no compiler or clippy warnings, all targets",
+        summary: "no compiler or clippy warnings, all targets, all features",
         args: &[
             "clippy",
             "--workspace",
             "--all-targets",
+            "--all-features",
             "--locked",
             "--",
             "-D",
@@ -55,8 +56,8 @@ pub(crate) const STEPS: [Step; 7] = [
     },
     Step {
         name: "test",
-        summary: "unit, integration and doc tests",
-        args: &["test", "--workspace", "--locked"],
+        summary: "unit, integration and doc tests, all features",
+        args: &["test", "--workspace", "--all-features", "--locked"],
         deny_rustdoc_warnings: false,
         prepare: None,
     },
@@ -99,7 +100,13 @@ pub(crate) const STEPS: [Step; 7] = [
     Step {
         name: "doc",
         summary: "API docs build without warnings",
-        args: &["doc", "--workspace", "--no-deps", "--locked"],
+        args: &[
+            "doc",
+            "--workspace",
+            "--all-features",
+            "--no-deps",
+            "--locked",
+        ],
         deny_rustdoc_warnings: true,
         prepare: None,
     },
@@ -355,9 +362,12 @@ mod tests {
         assert_eq!(describe("fmt"), "cargo fmt --all -- --check");
         assert_eq!(
             describe("clippy"),
-            "cargo clippy --workspace --all-targets --locked -- -D warnings"
+            "cargo clippy --workspace --all-targets --all-features --locked -- -D warnings"
         );
-        assert_eq!(describe("test"), "cargo test --workspace --locked");
+        assert_eq!(
+            describe("test"),
+            "cargo test --workspace --all-features --locked"
+        );
         assert_eq!(
             describe("bench"),
             "cargo build --workspace --benches --locked"
@@ -397,7 +407,7 @@ mod tests {
             "{log}"
         );
         assert!(
-            log.contains("==> ci [2/2] test: cargo test --workspace --locked"),
+            log.contains("==> ci [2/2] test: cargo test --workspace --all-features --locked"),
             "{log}"
         );
 

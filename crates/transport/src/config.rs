@@ -128,7 +128,9 @@ impl TlsOptions {
         self
     }
 
-    /// Also trust the operating system's certificate store.
+    /// Also trust the operating system's certificate store, read once when the transport is
+    /// built (by rustls-native-certs: on Unix, the `SSL_CERT_FILE` and `SSL_CERT_DIR`
+    /// environment variables replace the system's locations).
     #[cfg(feature = "native-roots")]
     #[must_use]
     pub fn with_native_roots(mut self) -> Self {
