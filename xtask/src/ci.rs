@@ -30,7 +30,7 @@ pub(crate) struct Step {
 pub(crate) type Prepare = fn(&Path) -> Result<Vec<(&'static str, OsString)>>;
 
 /// The CI steps, in the order they run.
-pub(crate) const STEPS: [Step; 7] = [
+pub(crate) const STEPS: [Step; 8] = [
     Step {
         name: "fmt",
         summary: "formatting is rustfmt's",
@@ -60,6 +60,20 @@ pub(crate) const STEPS: [Step; 7] = [
         args: &["test", "--workspace", "--all-features", "--locked"],
         deny_rustdoc_warnings: false,
         prepare: None,
+    },
+    Step {
+        name: "example",
+        summary: "the README's main job runs against the in-process emulator",
+        args: &[
+            "run",
+            "--package",
+            "tencent-im-transport",
+            "--example",
+            "friend_add",
+            "--locked",
+        ],
+        deny_rustdoc_warnings: false,
+        prepare: Some(without_credentials),
     },
     Step {
         name: "interop",
@@ -247,6 +261,21 @@ pub(crate) fn run(
 
 /// Installs the official UserSig libraries with `crates/usersig/interop/setup.sh` under
 /// `target/interop`, and points the interop test at them, requiring it to run.
+/// Empties the credential variables the example reads, so that it runs against the emulator
+/// even where real credentials are set (it treats an empty variable as unset).
+fn without_credentials(_root: &Path) -> Result<Vec<(&'static str, OsString)>> {
+    Ok([
+        "TIM_SDKAPPID",
+        "TIM_IDENTIFIER",
+        "TIM_SECRET_KEY",
+        "TIM_REGION",
+        "TIM_ENDPOINT",
+    ]
+    .into_iter()
+    .map(|name| (name, OsString::new()))
+    .collect())
+}
+
 fn install_interop_peers(root: &Path) -> Result<Vec<(&'static str, OsString)>> {
     let dir = root.join("target").join("interop");
     let mut setup = Command::new("sh");
@@ -340,6 +369,7 @@ mod tests {
                 "fmt",
                 "clippy",
                 "test",
+                "example",
                 "interop",
                 "standalone",
                 "bench",
@@ -371,6 +401,10 @@ mod tests {
         assert_eq!(
             describe("bench"),
             "cargo build --workspace --benches --locked"
+        );
+        assert_eq!(
+            describe("example"),
+            "cargo run --package tencent-im-transport --example friend_add --locked"
         );
         assert_eq!(
             describe("interop"),
