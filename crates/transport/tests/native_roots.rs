@@ -44,18 +44,11 @@ fn temp_file(name: &str, contents: &str) -> PathBuf {
     path
 }
 
-fn self_signed() -> (String, String) {
-    let ck =
-        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
-            .unwrap();
-    (ck.cert.pem(), ck.key_pair.serialize_pem())
-}
-
 /// Runs the child twice: with the server's certificate as the platform store (the call works),
 /// and with another certificate there (the call fails with a TLS error).
 fn parent() {
-    let (cert, key) = self_signed();
-    let (other, _) = self_signed();
+    let (cert, key) = self_signed_certificate();
+    let (other, _) = self_signed_certificate();
     let cert_file = temp_file("server-cert", &cert);
     let key_file = temp_file("server-key", &key);
     let other_file = temp_file("other-cert", &other);

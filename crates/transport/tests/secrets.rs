@@ -109,9 +109,8 @@ async fn the_user_sig_never_shows() {
     secrets.extend(sigs.issued());
 
     // TLS against an untrusted certificate.
-    let ck = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
-    let tls_emu =
-        emulator(config().tls(TlsConfig::pem(ck.cert.pem(), ck.key_pair.serialize_pem()))).await;
+    let (cert, key) = self_signed_certificate();
+    let tls_emu = emulator(config().tls(TlsConfig::pem(cert, key))).await;
     errors.push(
         fixed(Target::custom(&tls_emu.base_url()).unwrap())
             .execute(&friend_add())

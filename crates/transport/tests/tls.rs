@@ -15,16 +15,9 @@ use tencent_im_emulator::TlsConfig;
 use tencent_im_transport::{ErrorKind, NoRetry, Target, TlsOptions};
 use tokio::io::AsyncReadExt;
 
-fn certificate() -> (String, String) {
-    let ck =
-        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
-            .unwrap();
-    (ck.cert.pem(), ck.key_pair.serialize_pem())
-}
-
 #[tokio::test]
 async fn a_trusted_certificate_works() {
-    let (cert, key) = certificate();
+    let (cert, key) = self_signed_certificate();
     let emu = emulator(config().tls(TlsConfig::pem(cert.clone(), key))).await;
     assert!(emu.base_url().starts_with("https://"));
     let transport = builder(&emu, Sigs::new(&emu))
@@ -39,7 +32,7 @@ async fn a_trusted_certificate_works() {
 
 #[tokio::test]
 async fn an_untrusted_certificate_fails_with_a_tls_error() {
-    let (cert, key) = certificate();
+    let (cert, key) = self_signed_certificate();
     let emu = emulator(config().tls(TlsConfig::pem(cert, key))).await;
     let transport = builder(&emu, Sigs::new(&emu))
         .retry_policy(Arc::new(NoRetry))
@@ -99,7 +92,7 @@ async fn nothing_is_sent_in_clear_to_an_https_target() {
 
 #[tokio::test]
 async fn http2_is_used_when_offered_by_alpn() {
-    let (cert, key) = certificate();
+    let (cert, key) = self_signed_certificate();
     let certs = vec![rustls_pki_types::CertificateDer::from_pem_slice(cert.as_bytes()).unwrap()];
     let key = rustls_pki_types::PrivateKeyDer::from_pem_slice(key.as_bytes()).unwrap();
     let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(

@@ -274,5 +274,13 @@ pub fn raw_transport(server: &RawServer, limits: Limits) -> Transport {
     .unwrap()
 }
 
+/// A self-signed certificate for 127.0.0.1 and localhost, and its key (PEM).
+pub fn self_signed_certificate() -> (String, String) {
+    let ck =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
+            .unwrap();
+    (ck.cert.pem(), ck.key_pair.serialize_pem())
+}
+
 /// A UserSig text that must never show up anywhere.
 pub const SECRET_SIG: &str = "eJyTOPSECRETsigNEVERprintME*0123456789_";
