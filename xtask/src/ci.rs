@@ -259,8 +259,6 @@ pub(crate) fn run(
     Ok(reports)
 }
 
-/// Installs the official UserSig libraries with `crates/usersig/interop/setup.sh` under
-/// `target/interop`, and points the interop test at them, requiring it to run.
 /// Empties the credential variables the example reads, so that it runs against the emulator
 /// even where real credentials are set (it treats an empty variable as unset).
 fn without_credentials(_root: &Path) -> Result<Vec<(&'static str, OsString)>> {
@@ -276,6 +274,8 @@ fn without_credentials(_root: &Path) -> Result<Vec<(&'static str, OsString)>> {
     .collect())
 }
 
+/// Installs the official UserSig libraries with `crates/usersig/interop/setup.sh` under
+/// `target/interop`, and points the interop test at them, requiring it to run.
 fn install_interop_peers(root: &Path) -> Result<Vec<(&'static str, OsString)>> {
     let dir = root.join("target").join("interop");
     let mut setup = Command::new("sh");
