@@ -34,11 +34,16 @@ pub enum FaultKind {
     TruncatedBody,
     /// HTTP 200 with a plain-text body that is not JSON.
     NonJsonBody,
+    /// A friend_add reply whose every item failed with 30006, nothing applied (the request is
+    /// answered before authentication; other commands get the whole-request 30006).
+    ItemError30006,
+    /// The same with 30007 (timeout) for every item.
+    ItemError30007,
 }
 
 impl FaultKind {
     /// Every kind.
-    pub const ALL: [FaultKind; 7] = [
+    pub const ALL: [FaultKind; 9] = [
         Self::Error30006,
         Self::Error30007,
         Self::Http502,
@@ -46,6 +51,8 @@ impl FaultKind {
         Self::DropMidResponse,
         Self::TruncatedBody,
         Self::NonJsonBody,
+        Self::ItemError30006,
+        Self::ItemError30007,
     ];
 
     /// The short name used on the command line and in the journal, e.g. `"502"`.
@@ -58,6 +65,8 @@ impl FaultKind {
             Self::DropMidResponse => "drop-mid",
             Self::TruncatedBody => "truncated",
             Self::NonJsonBody => "non-json",
+            Self::ItemError30006 => "item-30006",
+            Self::ItemError30007 => "item-30007",
         }
     }
 

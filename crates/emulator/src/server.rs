@@ -18,7 +18,7 @@ use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use tencent_im_protocol::profile::AllowType;
-use tencent_im_protocol::sns::FriendAdd;
+use tencent_im_protocol::sns::{BatchResponse, FriendAdd, ResultItem};
 use tencent_im_protocol::{Endpoint, ErrorCode};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
@@ -453,13 +453,38 @@ async fn handle(
                 "upstream service unavailable\n",
             ));
         }
-        Some(kind @ (FaultKind::Error30006 | FaultKind::Error30007)) => {
-            let code = if kind == FaultKind::Error30006 {
+        Some(
+            kind @ (FaultKind::Error30006
+            | FaultKind::Error30007
+            | FaultKind::ItemError30006
+            | FaultKind::ItemError30007),
+        ) => {
+            let code = if matches!(kind, FaultKind::Error30006 | FaultKind::ItemError30006) {
                 ErrorCode::SNS_INTERNAL_ERROR
             } else {
                 ErrorCode::SNS_TIMEOUT
             };
-            let answer = Answer::fail((code, "fault injected by the emulator".into()));
+            let item_fault = matches!(kind, FaultKind::ItemError30006 | FaultKind::ItemError30007);
+            let request = (item_fault && Endpoint::from_path(&path) == Some(Endpoint::FriendAdd))
+                .then(|| serde_json::from_slice::<FriendAdd>(&request_body).ok())
+                .flatten();
+            let answer = match request {
+                Some(request) => {
+                    let results = request
+                        .items
+                        .iter()
+                        .map(|i| {
+                            ResultItem::new(
+                                i.to_account.clone(),
+                                code,
+                                "fault injected by the emulator",
+                            )
+                        })
+                        .collect();
+                    Answer::ok(BatchResponse::from_results(results))
+                }
+                None => Answer::fail((code, "fault injected by the emulator".into())),
+            };
             record(200, Some(code), &request_body);
             return Ok(json(answer.body.into(), None));
         }

@@ -6,6 +6,7 @@ use serde::de::DeserializeOwned;
 use crate::endpoint::Endpoint;
 use crate::envelope::{Reply, decode_reply};
 use crate::error::{ReplyError, ValidationError};
+use crate::report::{BatchReport, ItemOutcome};
 
 /// A request body of one wire command, e.g. [`FriendAdd`](crate::sns::FriendAdd) for
 /// `v4/sns/friend_add`.
@@ -76,5 +77,68 @@ pub trait Command: Serialize {
     /// is not a reply of this command [`ReplyError::Decode`]. Never panics.
     fn decode_reply(body: &[u8]) -> Result<Reply<Self::Response>, ReplyError> {
         decode_reply(Self::ENDPOINT, body)
+    }
+}
+
+/// A command that carries a list of items (accounts to add, check, import, …), so that a longer
+/// list can be validated as a whole, split into requests of at most the item cap, and its
+/// per-item outcomes reported and merged in the caller's order. No I/O: the facade crate sends
+/// the pieces.
+///
+/// ```
+/// use tencent_im_protocol::sns::{AddFriendItem, FriendAdd};
+/// use tencent_im_protocol::{Command, ListCommand};
+///
+/// let items = (0..2500).map(|i| AddFriendItem::new(format!("u{i}"), "AddSource_Type_Web"));
+/// let request = FriendAdd::new("alice", items.collect());
+/// assert!(request.validate().is_err(), "over the cap of one request");
+/// request.validate_uncapped()?;
+/// let parts = request.split(1000);
+/// assert_eq!(parts.iter().map(|p| p.items().len()).collect::<Vec<_>>(), [1000, 1000, 500]);
+/// assert_eq!(parts[2].items()[0].to_account, "u2000");
+/// # Ok::<(), tencent_im_protocol::ValidationError>(())
+/// ```
+pub trait ListCommand: Command + Sized {
+    /// One item of the list.
+    type Item: Clone;
+    /// What became of one item.
+    type Outcome: ItemOutcome;
+
+    /// The items, in request order.
+    fn items(&self) -> &[Self::Item];
+
+    /// The account an item is for (`To_Account` or `UserID`), as reports name it.
+    fn account(item: &Self::Item) -> &str;
+
+    /// The same request (same sender and options) carrying `items` instead.
+    fn with_items(&self, items: Vec<Self::Item>) -> Self;
+
+    /// Checks every limit except the number of items per request: field paths name each item by
+    /// its index in this (possibly over-long) list, and duplicates are found across the whole
+    /// list.
+    fn validate_uncapped(&self) -> Result<(), ValidationError>;
+
+    /// One outcome per item of `request`, in request order, from its reply.
+    fn report(response: &Self::Response, request: &Self) -> BatchReport<Self::Outcome>;
+
+    /// The request split into requests of at most `cap` items (at least 1), in order: item `i`
+    /// of the `k`-th part is item `k * cap + i` of this one.
+    fn split(&self, cap: usize) -> Vec<Self> {
+        self.items()
+            .chunks(cap.max(1))
+            .map(|chunk| self.with_items(chunk.to_vec()))
+            .collect()
+    }
+
+    /// The same request carrying only the items at `indices` (in that order); indices out of
+    /// range are skipped.
+    fn select(&self, indices: &[usize]) -> Self {
+        let items = self.items();
+        self.with_items(
+            indices
+                .iter()
+                .filter_map(|&i| items.get(i).cloned())
+                .collect(),
+        )
     }
 }

@@ -13,13 +13,13 @@ pub mod profile;
 pub mod report;
 pub mod sns;
 
-pub use command::Command;
+pub use command::{Command, ListCommand};
 pub use endpoint::Endpoint;
 pub use envelope::{ActionStatus, Envelope, Reply};
 pub use error::{ApiError, DecodeError, ReplyError, ValidationError, Violation};
 pub use error_code::{ErrorClass, ErrorCode};
-pub use report::ItemOutcome;
-pub use validate::USER_ID_MAX_BYTES;
+pub use report::{BatchReport, ItemFailure, ItemOutcome, ItemReport};
+pub use validate::{USER_ID_MAX_BYTES, validate_user_id};
 
 pub mod log;
 

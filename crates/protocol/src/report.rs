@@ -66,6 +66,16 @@ pub struct ItemReport<O> {
     pub outcome: O,
 }
 
+impl<O> ItemReport<O> {
+    /// `account` with `outcome`.
+    pub fn new(account: impl Into<String>, outcome: O) -> Self {
+        Self {
+            account: account.into(),
+            outcome,
+        }
+    }
+}
+
 /// Every requested account's outcome, in request order, and the reply's discrepancies.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -129,31 +139,54 @@ pub struct ItemFailure {
     pub code: Option<ErrorCode>,
     /// Tencent's `ResultInfo`, or this crate's explanation when `code` is `None`.
     pub info: String,
+    class: ErrorClass,
 }
 
 impl ItemFailure {
-    pub(crate) fn from_result<R: BatchItem + ?Sized>(item: &R) -> Self {
+    /// A failure with Tencent's `code` and `info`; its class is the code's.
+    ///
+    /// ```
+    /// use tencent_im_protocol::{ErrorClass, ErrorCode, ItemFailure};
+    ///
+    /// let f = ItemFailure::new(ErrorCode::new(30006), "Err_SNS_Internal");
+    /// assert_eq!(f.class(), ErrorClass::Transient);
+    /// assert_eq!(f.to_string(), "code 30006: Err_SNS_Internal");
+    /// ```
+    pub fn new(code: ErrorCode, info: impl Into<String>) -> Self {
         Self {
-            code: Some(item.result_code()),
-            info: item.result_info().to_owned(),
+            code: Some(code),
+            info: info.into(),
+            class: code.class(),
         }
     }
 
-    pub(crate) fn missing() -> Self {
-        Self::without_code("the reply carries no result for this account")
-    }
-
-    pub(crate) fn without_code(info: impl Into<String>) -> Self {
+    /// A failure without a per-item code (the whole request failed, the reply had no result for
+    /// the item, or the item was never sent), explained by `info`, of retry class `class`.
+    pub fn without_code(info: impl Into<String>, class: ErrorClass) -> Self {
         Self {
             code: None,
             info: info.into(),
+            class,
         }
     }
 
-    /// The retry class: that of the code, or [`ErrorClass::Transient`] for an item without a
-    /// code (its cause is unknown, and every command of this crate is safe to send again).
+    pub(crate) fn from_result<R: BatchItem + ?Sized>(item: &R) -> Self {
+        Self::new(item.result_code(), item.result_info())
+    }
+
+    /// No result for the item: transient (its cause is unknown, and every command of this
+    /// crate is safe to send again).
+    pub(crate) fn missing() -> Self {
+        Self::without_code(
+            "the reply carries no result for this account",
+            ErrorClass::Transient,
+        )
+    }
+
+    /// The retry class: that of the code, or the one given to
+    /// [`without_code`](Self::without_code).
     pub fn class(&self) -> ErrorClass {
-        self.code.map_or(ErrorClass::Transient, ErrorCode::class)
+        self.class
     }
 
     /// Whether sending the item again may succeed.

@@ -7,6 +7,23 @@ use crate::error::{ValidationError, Violation};
 /// The longest UserID Tencent accepts, in bytes (spec §2.2, §7.1).
 pub const USER_ID_MAX_BYTES: usize = 32;
 
+/// Checks a UserID (non-empty, at most [`USER_ID_MAX_BYTES`] bytes) of the field at `field`.
+///
+/// ```
+/// use tencent_im_protocol::validate_user_id;
+///
+/// assert!(validate_user_id("alice", "From_Account").is_ok());
+/// let err = validate_user_id(&"x".repeat(33), "From_Account").unwrap_err();
+/// assert_eq!(err.to_string(), "From_Account is 33 bytes long, over the limit of 32 bytes");
+/// ```
+///
+/// # Errors
+///
+/// A [`ValidationError`] naming `field` when the UserID is empty or too long.
+pub fn validate_user_id(value: &str, field: &str) -> Result<(), ValidationError> {
+    account(value, || field.to_owned())
+}
+
 /// A UserID: non-empty, at most [`USER_ID_MAX_BYTES`] bytes.
 pub(crate) fn account(value: &str, field: impl Fn() -> String) -> Result<(), ValidationError> {
     non_empty(value, &field)?;

@@ -298,6 +298,8 @@ pub enum ConfigErrorKind {
     Tls,
     /// A limit out of range (e.g. a zero rate).
     Limit,
+    /// A region name that names no region.
+    Region,
 }
 
 /// An error building a [`Transport`](crate::Transport) or parsing its configuration.

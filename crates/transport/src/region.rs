@@ -110,6 +110,46 @@ impl fmt::Display for Region {
     }
 }
 
+/// Parses a region name as configuration files, environment variables (`TIM_REGION`) and the
+/// command line write it: the names of [`Region::as_str`] (`china`, `singapore`, `seoul`,
+/// `tokyo`, `frankfurt`, `mumbai`, `silicon-valley`, `jakarta`), in any case, with `-`, `_` or
+/// spaces anywhere or left out (`siliconvalley`, `Silicon_Valley`).
+///
+/// ```
+/// use tencent_im_transport::Region;
+///
+/// assert_eq!("siliconvalley".parse::<Region>()?, Region::SiliconValley);
+/// assert_eq!("Singapore".parse::<Region>()?, Region::Singapore);
+/// for region in Region::ALL {
+///     assert_eq!(region.to_string().parse::<Region>()?, region);
+/// }
+/// let err = "mars".parse::<Region>().unwrap_err();
+/// assert!(err.to_string().contains("silicon-valley"));
+/// # Ok::<(), tencent_im_transport::ConfigError>(())
+/// ```
+impl std::str::FromStr for Region {
+    type Err = ConfigError;
+
+    fn from_str(name: &str) -> Result<Self, ConfigError> {
+        let key = |s: &str| -> String {
+            s.chars()
+                .filter(|c| !matches!(c, '-' | '_' | ' '))
+                .map(|c| c.to_ascii_lowercase())
+                .collect()
+        };
+        let wanted = key(name);
+        Self::ALL
+            .into_iter()
+            .find(|r| key(r.as_str()) == wanted)
+            .ok_or_else(|| {
+                ConfigError::new(
+                    ConfigErrorKind::Region,
+                    "unknown region: expected one of china, singapore, seoul, tokyo, frankfurt, mumbai, silicon-valley, jakarta",
+                )
+            })
+    }
+}
+
 /// The URL scheme of a [`BaseUrl`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]

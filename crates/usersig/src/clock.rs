@@ -1,6 +1,7 @@
-//! Where "now" comes from: [`Clock`], [`SystemClock`] and [`FixedClock`].
+//! Where "now" comes from: [`Clock`], [`SystemClock`], [`FixedClock`] and [`ManualClock`].
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// A source of the current time in whole Unix seconds.
@@ -41,6 +42,50 @@ impl FixedClock {
 impl Clock for FixedClock {
     fn now_unix(&self) -> u64 {
         self.0
+    }
+}
+
+/// A clock that stands still until told to move; share it (e.g. in an `Arc`) between the code
+/// under test and the test.
+///
+/// ```
+/// use std::sync::Arc;
+/// use tencent_im_usersig::{Clock, ManualClock};
+///
+/// let clock = Arc::new(ManualClock::new(1_700_000_000));
+/// clock.advance(90);
+/// assert_eq!(clock.now_unix(), 1_700_000_090);
+/// clock.set(5);
+/// assert_eq!(clock.now_unix(), 5);
+/// ```
+#[derive(Debug, Default)]
+pub struct ManualClock(AtomicU64);
+
+impl ManualClock {
+    /// A clock reading `unix_secs`.
+    #[must_use]
+    pub const fn new(unix_secs: u64) -> Self {
+        Self(AtomicU64::new(unix_secs))
+    }
+
+    /// Moves the clock to `unix_secs`.
+    pub fn set(&self, unix_secs: u64) {
+        self.0.store(unix_secs, Ordering::SeqCst);
+    }
+
+    /// Moves the clock forward by `secs` (saturating).
+    pub fn advance(&self, secs: u64) {
+        let _ = self
+            .0
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |t| {
+                Some(t.saturating_add(secs))
+            });
+    }
+}
+
+impl Clock for ManualClock {
+    fn now_unix(&self) -> u64 {
+        self.0.load(Ordering::SeqCst)
     }
 }
 

@@ -77,6 +77,43 @@ impl<C: Clock> UserSigGenerator<C> {
         self.sign(identifier, expire, None)
     }
 
+    /// [`generate`](Self::generate), also returning the token's fields, so that a cache knows
+    /// when it expires ([`SigInfo::expires_at`]) without decoding it again.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tencent_im_usersig::{FixedClock, SecretKey, UserSigGenerator};
+    ///
+    /// let generator = UserSigGenerator::new(1_400_000_000, SecretKey::new("key"))
+    ///     .with_clock(FixedClock::new(1_700_000_000));
+    /// let (sig, info) = generator.generate_with_info("administrator", Duration::from_secs(60))?;
+    /// assert_eq!(info.issued_at, 1_700_000_000);
+    /// assert_eq!(info.expires_at(), 1_700_000_060);
+    /// assert_eq!(generator.verify(sig.expose(), "administrator")?, info);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As for [`generate`](Self::generate).
+    pub fn generate_with_info(
+        &self,
+        identifier: &str,
+        expire: Duration,
+    ) -> Result<(UserSig, SigInfo), GenerateError> {
+        let time = self.clock.now_unix();
+        let sig = self.sign_at(identifier, expire, None, time)?;
+        let info = SigInfo {
+            version: Some("2.0".to_owned()),
+            identifier: identifier.to_owned(),
+            sdkappid: self.sdkappid,
+            issued_at: time,
+            expire: Duration::from_secs(expire.as_secs()),
+            userbuf: None,
+        };
+        Ok((sig, info))
+    }
+
     /// A token with a `TLS.userbuf` (standard base64 of `userbuf`, covered by the signature),
     /// as TRTC's PrivateMapKey uses. IM UserSigs have none: use [`generate`](Self::generate).
     /// An empty `userbuf` still adds the field, as the official libraries do.
@@ -99,6 +136,16 @@ impl<C: Clock> UserSigGenerator<C> {
         expire: Duration,
         userbuf: Option<&[u8]>,
     ) -> Result<UserSig, GenerateError> {
+        self.sign_at(identifier, expire, userbuf, self.clock.now_unix())
+    }
+
+    fn sign_at(
+        &self,
+        identifier: &str,
+        expire: Duration,
+        userbuf: Option<&[u8]>,
+        time: u64,
+    ) -> Result<UserSig, GenerateError> {
         if identifier.is_empty() {
             return Err(GenerateError::EmptyIdentifier);
         }
@@ -110,7 +157,7 @@ impl<C: Clock> UserSigGenerator<C> {
         let fields = Fields {
             identifier,
             sdkappid: self.sdkappid,
-            time: self.clock.now_unix(),
+            time,
             expire,
             userbuf_b64: userbuf_b64.as_deref(),
         };

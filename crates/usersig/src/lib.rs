@@ -7,7 +7,7 @@ mod generator;
 mod info;
 mod key;
 
-pub use clock::{Clock, FixedClock, SystemClock};
+pub use clock::{Clock, FixedClock, ManualClock, SystemClock};
 pub use error::{DecodeError, DecodeErrorKind, GenerateError, VerifyError};
 pub use generator::UserSigGenerator;
 pub use info::{SigInfo, inspect};

@@ -5,10 +5,10 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::command::Command;
+use crate::command::{Command, ListCommand};
 use crate::endpoint::Endpoint;
 use crate::error::ValidationError;
-use crate::error_code::ErrorCode;
+use crate::error_code::{ErrorClass, ErrorCode};
 use crate::report::{BatchItem, BatchReport, ItemFailure, item_outcome, match_results};
 use crate::serde_util::{null_as_default, tolerant_enum};
 use crate::validate;
@@ -53,7 +53,41 @@ impl Command for AccountCheck {
 
     /// Checks 1 to 100 items, each `UserID` 1 to 32 bytes and not repeated.
     fn validate(&self) -> Result<(), ValidationError> {
-        let limit = Self::MAX_ITEMS.unwrap_or(usize::MAX);
+        self.check(Self::MAX_ITEMS.unwrap_or(usize::MAX))
+    }
+
+    fn item_count(&self) -> usize {
+        self.items.len()
+    }
+}
+
+impl ListCommand for AccountCheck {
+    type Item = CheckItem;
+    type Outcome = AccountCheckOutcome;
+
+    fn items(&self) -> &[CheckItem] {
+        &self.items
+    }
+
+    fn account(item: &CheckItem) -> &str {
+        &item.user_id
+    }
+
+    fn with_items(&self, items: Vec<CheckItem>) -> Self {
+        Self { items }
+    }
+
+    fn validate_uncapped(&self) -> Result<(), ValidationError> {
+        self.check(usize::MAX)
+    }
+
+    fn report(response: &AccountCheckResponse, request: &Self) -> AccountCheckReport {
+        response.report(request)
+    }
+}
+
+impl AccountCheck {
+    fn check(&self, limit: usize) -> Result<(), ValidationError> {
         validate::items("CheckItem", self.items.len(), limit)?;
         for (i, item) in self.items.iter().enumerate() {
             validate::account(&item.user_id, || format!("CheckItem[{i}].UserID"))?;
@@ -61,10 +95,6 @@ impl Command for AccountCheck {
         validate::unique_accounts(self.items.iter().map(|i| i.user_id.as_str()), |i| {
             format!("CheckItem[{i}].UserID")
         })
-    }
-
-    fn item_count(&self) -> usize {
-        self.items.len()
     }
 }
 
@@ -187,6 +217,7 @@ impl AccountCheckOutcome {
             (Some(status), true) => Self::Checked(status.clone()),
             (None, true) => Self::Failed(ItemFailure::without_code(
                 "the result carries no AccountStatus",
+                ErrorClass::Transient,
             )),
             (_, false) => Self::Failed(ItemFailure::from_result(item)),
         }

@@ -5,9 +5,10 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::command::Command;
+use crate::command::{Command, ListCommand};
 use crate::endpoint::Endpoint;
 use crate::error::ValidationError;
+use crate::error_code::ErrorClass;
 use crate::report::{AccountList, BatchReport, Discrepancy, ItemFailure, ItemReport, item_outcome};
 use crate::serde_util::null_as_default;
 use crate::validate;
@@ -63,7 +64,41 @@ impl Command for MultiaccountImport {
     /// Checks 1 to 100 accounts, each `UserID` 1 to 32 bytes and not repeated, `Nick` and
     /// `FaceUrl` at most 500 bytes each.
     fn validate(&self) -> Result<(), ValidationError> {
-        let limit = Self::MAX_ITEMS.unwrap_or(usize::MAX);
+        self.check(Self::MAX_ITEMS.unwrap_or(usize::MAX))
+    }
+
+    fn item_count(&self) -> usize {
+        self.accounts.len()
+    }
+}
+
+impl ListCommand for MultiaccountImport {
+    type Item = AccountItem;
+    type Outcome = ImportOutcome;
+
+    fn items(&self) -> &[AccountItem] {
+        &self.accounts
+    }
+
+    fn account(item: &AccountItem) -> &str {
+        &item.user_id
+    }
+
+    fn with_items(&self, accounts: Vec<AccountItem>) -> Self {
+        Self { accounts }
+    }
+
+    fn validate_uncapped(&self) -> Result<(), ValidationError> {
+        self.check(usize::MAX)
+    }
+
+    fn report(response: &MultiaccountImportResponse, request: &Self) -> MultiaccountImportReport {
+        response.report(request)
+    }
+}
+
+impl MultiaccountImport {
+    fn check(&self, limit: usize) -> Result<(), ValidationError> {
         validate::items("AccountList", self.accounts.len(), limit)?;
         for (i, account) in self.accounts.iter().enumerate() {
             account.validate(i)?;
@@ -71,10 +106,6 @@ impl Command for MultiaccountImport {
         validate::unique_accounts(self.accounts.iter().map(|a| a.user_id.as_str()), |i| {
             format!("AccountList[{i}].UserID")
         })
-    }
-
-    fn item_count(&self) -> usize {
-        self.accounts.len()
     }
 }
 
@@ -117,7 +148,9 @@ impl AccountItem {
         self
     }
 
-    fn validate(&self, i: usize) -> Result<(), ValidationError> {
+    /// Checks this item's limits alone (not the uniqueness of `UserID` in a list), naming it
+    /// `AccountList[i]` in the error.
+    pub fn validate(&self, i: usize) -> Result<(), ValidationError> {
         super::validate_account(
             &self.user_id,
             self.nick.as_deref(),
@@ -161,6 +194,7 @@ impl MultiaccountImportResponse {
                 outcome: if failed.contains(account.user_id.as_str()) {
                     ImportOutcome::Failed(ItemFailure::without_code(
                         "listed in FailAccounts; the reply gives no reason",
+                        ErrorClass::Transient,
                     ))
                 } else {
                     ImportOutcome::Imported

@@ -8,7 +8,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::{BatchRequest, BatchResponse, ResultItem};
-use crate::command::Command;
+use crate::command::{Command, ListCommand};
 use crate::endpoint::Endpoint;
 use crate::error::ValidationError;
 use crate::error_code::ErrorCode;
@@ -60,13 +60,46 @@ impl Command for BlackListAdd {
     /// Checks `From_Account` (1 to 32 bytes) and `To_Account`: 1 to 1000 UserIDs of 1 to 32
     /// bytes, none repeated.
     fn validate(&self) -> Result<(), ValidationError> {
-        validate::account(&self.from_account, || "From_Account".to_owned())?;
-        let limit = Self::MAX_ITEMS.unwrap_or(usize::MAX);
-        validate::account_list("To_Account", &self.to_accounts, limit)
+        self.check(Self::MAX_ITEMS.unwrap_or(usize::MAX))
     }
 
     fn item_count(&self) -> usize {
         self.to_accounts.len()
+    }
+}
+
+impl BlackListAdd {
+    fn check(&self, limit: usize) -> Result<(), ValidationError> {
+        validate::account(&self.from_account, || "From_Account".to_owned())?;
+        validate::account_list("To_Account", &self.to_accounts, limit)
+    }
+}
+
+impl ListCommand for BlackListAdd {
+    type Item = String;
+    type Outcome = BlockOutcome;
+
+    fn items(&self) -> &[String] {
+        &self.to_accounts
+    }
+
+    fn account(item: &String) -> &str {
+        item
+    }
+
+    fn with_items(&self, to_accounts: Vec<String>) -> Self {
+        Self {
+            from_account: self.from_account.clone(),
+            to_accounts,
+        }
+    }
+
+    fn validate_uncapped(&self) -> Result<(), ValidationError> {
+        self.check(usize::MAX)
+    }
+
+    fn report(response: &Self::Response, request: &Self) -> BatchReport<BlockOutcome> {
+        response.report(request)
     }
 }
 

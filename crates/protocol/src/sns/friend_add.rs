@@ -6,7 +6,7 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 
 use super::{BatchRequest, BatchResponse, ResultItem};
-use crate::command::Command;
+use crate::command::{Command, ListCommand};
 use crate::endpoint::Endpoint;
 use crate::error::{ValidationError, Violation};
 use crate::error_code::ErrorCode;
@@ -99,8 +99,17 @@ impl Command for FriendAdd {
     /// twice, `Remark` ≤ 96 bytes, `GroupName` 1 to 30 bytes, `AddWording` ≤ 256 bytes and
     /// `AddSource` = `AddSource_Type_` + 1 to 8 ASCII letters.
     fn validate(&self) -> Result<(), ValidationError> {
+        self.check(Self::MAX_ITEMS.unwrap_or(usize::MAX))
+    }
+
+    fn item_count(&self) -> usize {
+        self.items.len()
+    }
+}
+
+impl FriendAdd {
+    fn check(&self, limit: usize) -> Result<(), ValidationError> {
         validate::account(&self.from_account, || "From_Account".to_owned())?;
-        let limit = Self::MAX_ITEMS.unwrap_or(usize::MAX);
         validate::items("AddFriendItem", self.items.len(), limit)?;
         for (i, item) in self.items.iter().enumerate() {
             item.validate(i)?;
@@ -109,9 +118,35 @@ impl Command for FriendAdd {
             format!("AddFriendItem[{i}].To_Account")
         })
     }
+}
 
-    fn item_count(&self) -> usize {
-        self.items.len()
+impl ListCommand for FriendAdd {
+    type Item = AddFriendItem;
+    type Outcome = AddOutcome;
+
+    fn items(&self) -> &[AddFriendItem] {
+        &self.items
+    }
+
+    fn account(item: &AddFriendItem) -> &str {
+        &item.to_account
+    }
+
+    fn with_items(&self, items: Vec<AddFriendItem>) -> Self {
+        Self {
+            from_account: self.from_account.clone(),
+            items,
+            add_type: self.add_type,
+            force_add: self.force_add,
+        }
+    }
+
+    fn validate_uncapped(&self) -> Result<(), ValidationError> {
+        self.check(usize::MAX)
+    }
+
+    fn report(response: &FriendAddResponse, request: &Self) -> FriendAddReport {
+        response.report(request)
     }
 }
 
@@ -174,7 +209,9 @@ impl AddFriendItem {
         self
     }
 
-    fn validate(&self, i: usize) -> Result<(), ValidationError> {
+    /// Checks this item's limits alone (not the uniqueness of `To_Account` in a list), naming
+    /// it `AddFriendItem[i]` in the error.
+    pub fn validate(&self, i: usize) -> Result<(), ValidationError> {
         let path = |field: &str| format!("AddFriendItem[{i}].{field}");
         validate::account(&self.to_account, || path("To_Account"))?;
         if let Some(remark) = &self.remark {

@@ -5,10 +5,10 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::command::Command;
+use crate::command::{Command, ListCommand};
 use crate::endpoint::Endpoint;
 use crate::error::ValidationError;
-use crate::error_code::ErrorCode;
+use crate::error_code::{ErrorClass, ErrorCode};
 use crate::report::{BatchItem, BatchReport, ItemFailure, item_outcome, reconcile};
 use crate::serde_util::{null_as_default, tolerant_enum};
 use crate::validate;
@@ -62,13 +62,47 @@ impl Command for FriendCheck {
     /// Checks `From_Account` (1 to 32 bytes) and `To_Account`: 1 to 1000 UserIDs of 1 to 32
     /// bytes, none repeated.
     fn validate(&self) -> Result<(), ValidationError> {
-        validate::account(&self.from_account, || "From_Account".to_owned())?;
-        let limit = Self::MAX_ITEMS.unwrap_or(usize::MAX);
-        validate::account_list("To_Account", &self.to_accounts, limit)
+        self.check(Self::MAX_ITEMS.unwrap_or(usize::MAX))
     }
 
     fn item_count(&self) -> usize {
         self.to_accounts.len()
+    }
+}
+
+impl FriendCheck {
+    fn check(&self, limit: usize) -> Result<(), ValidationError> {
+        validate::account(&self.from_account, || "From_Account".to_owned())?;
+        validate::account_list("To_Account", &self.to_accounts, limit)
+    }
+}
+
+impl ListCommand for FriendCheck {
+    type Item = String;
+    type Outcome = CheckOutcome;
+
+    fn items(&self) -> &[String] {
+        &self.to_accounts
+    }
+
+    fn account(item: &String) -> &str {
+        item
+    }
+
+    fn with_items(&self, to_accounts: Vec<String>) -> Self {
+        Self {
+            from_account: self.from_account.clone(),
+            to_accounts,
+            check_type: self.check_type,
+        }
+    }
+
+    fn validate_uncapped(&self) -> Result<(), ValidationError> {
+        self.check(usize::MAX)
+    }
+
+    fn report(response: &Self::Response, request: &Self) -> BatchReport<CheckOutcome> {
+        response.report(request)
     }
 }
 
@@ -208,9 +242,10 @@ impl CheckOutcome {
     pub fn from_result(item: &CheckInfoItem) -> Self {
         match (&item.relation, item.result_code.is_ok()) {
             (Some(relation), true) => Self::Checked(relation.clone()),
-            (None, true) => {
-                Self::Failed(ItemFailure::without_code("the result carries no Relation"))
-            }
+            (None, true) => Self::Failed(ItemFailure::without_code(
+                "the result carries no Relation",
+                ErrorClass::Transient,
+            )),
             (_, false) => Self::Failed(ItemFailure::from_result(item)),
         }
     }

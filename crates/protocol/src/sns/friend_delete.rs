@@ -5,7 +5,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::ResultItem;
-use crate::command::Command;
+use crate::command::{Command, ListCommand};
 use crate::endpoint::Endpoint;
 use crate::error::ValidationError;
 use crate::error_code::ErrorCode;
@@ -76,13 +76,47 @@ impl Command for FriendDelete {
     /// Checks `From_Account` (1 to 32 bytes) and `To_Account`: 1 to 1000 UserIDs of 1 to 32
     /// bytes, none repeated.
     fn validate(&self) -> Result<(), ValidationError> {
-        validate::account(&self.from_account, || "From_Account".to_owned())?;
-        let limit = Self::MAX_ITEMS.unwrap_or(usize::MAX);
-        validate::account_list("To_Account", &self.to_accounts, limit)
+        self.check(Self::MAX_ITEMS.unwrap_or(usize::MAX))
     }
 
     fn item_count(&self) -> usize {
         self.to_accounts.len()
+    }
+}
+
+impl FriendDelete {
+    fn check(&self, limit: usize) -> Result<(), ValidationError> {
+        validate::account(&self.from_account, || "From_Account".to_owned())?;
+        validate::account_list("To_Account", &self.to_accounts, limit)
+    }
+}
+
+impl ListCommand for FriendDelete {
+    type Item = String;
+    type Outcome = DeleteOutcome;
+
+    fn items(&self) -> &[String] {
+        &self.to_accounts
+    }
+
+    fn account(item: &String) -> &str {
+        item
+    }
+
+    fn with_items(&self, to_accounts: Vec<String>) -> Self {
+        Self {
+            from_account: self.from_account.clone(),
+            to_accounts,
+            delete_type: self.delete_type,
+        }
+    }
+
+    fn validate_uncapped(&self) -> Result<(), ValidationError> {
+        self.check(usize::MAX)
+    }
+
+    fn report(response: &Self::Response, request: &Self) -> BatchReport<DeleteOutcome> {
+        response.report(request)
     }
 }
 

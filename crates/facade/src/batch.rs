@@ -1,0 +1,307 @@
+//! How a list call is carried out: split at the item cap, sent one part after the other while
+//! holding the sender's write lock, items that failed with a retryable item code resent, and
+//! every outcome put back at its index in the caller's list.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+
+use tencent_im_protocol::{ErrorClass, ItemFailure, ItemOutcome, ItemReport, ListCommand};
+use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
+
+use crate::client::Client;
+use crate::error::Error;
+use crate::report::{Report, RequestRecord};
+
+/// How items that failed with a retryable item code (30006, 30007, 30008) are resent: at most
+/// `max_rounds` more times, waiting `base_delay × 2^round` (at most `max_delay`) before each.
+///
+/// ```
+/// use std::time::Duration;
+/// use tencent_im::ItemRetry;
+///
+/// let retry = ItemRetry::default().max_rounds(5).delays(Duration::from_millis(50), Duration::from_secs(1));
+/// assert_eq!(retry.delay(0), Duration::from_millis(50));
+/// assert_eq!(retry.delay(3), Duration::from_millis(400));
+/// assert_eq!(retry.delay(10), Duration::from_secs(1));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ItemRetry {
+    max_rounds: u32,
+    base_delay: Duration,
+    max_delay: Duration,
+}
+
+impl Default for ItemRetry {
+    fn default() -> Self {
+        Self {
+            max_rounds: 3,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_secs(2),
+        }
+    }
+}
+
+impl ItemRetry {
+    /// No resending: items keep their first outcome.
+    pub fn never() -> Self {
+        Self::default().max_rounds(0)
+    }
+
+    /// How many times failed items may be resent (default 3).
+    #[must_use]
+    pub fn max_rounds(mut self, rounds: u32) -> Self {
+        self.max_rounds = rounds;
+        self
+    }
+
+    /// The wait before the first resend and the longest wait (defaults 100 ms and 2 s).
+    #[must_use]
+    pub fn delays(mut self, base: Duration, max: Duration) -> Self {
+        self.base_delay = base;
+        self.max_delay = max.max(base);
+        self
+    }
+
+    /// The wait before resend number `round + 1`.
+    pub fn delay(&self, round: u32) -> Duration {
+        let factor = 1u32.checked_shl(round.min(31)).unwrap_or(u32::MAX);
+        self.base_delay
+            .checked_mul(factor)
+            .unwrap_or(self.max_delay)
+            .min(self.max_delay)
+    }
+
+    pub(crate) fn get_max_rounds(&self) -> u32 {
+        self.max_rounds
+    }
+}
+
+/// Whether an item that failed so is worth resending: 30006 and 30007 (transient) and 30008
+/// (a write conflict), by their code. Whole-request failures were already retried by the
+/// transport.
+fn resend(failure: &ItemFailure) -> bool {
+    failure.code.is_some()
+        && matches!(
+            failure.class(),
+            ErrorClass::Transient | ErrorClass::WriteConflict
+        )
+}
+
+/// One lock per `From_Account`, so that one sender's writes never overlap (30008) while
+/// different senders run at once. Locks live as long as someone holds or waits for them.
+#[derive(Debug, Default)]
+pub(crate) struct SenderLocks {
+    locks: Mutex<HashMap<String, Weak<AsyncMutex<()>>>>,
+}
+
+impl SenderLocks {
+    pub(crate) async fn lock(&self, from: &str) -> OwnedMutexGuard<()> {
+        let lock = {
+            let mut locks = self.locks.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(lock) = locks.get(from).and_then(Weak::upgrade) {
+                lock
+            } else {
+                // Forget the senders nobody holds any more, now and then.
+                if locks.len() >= 1024 && locks.len().is_power_of_two() {
+                    locks.retain(|_, l| l.strong_count() > 0);
+                }
+                let lock = Arc::new(AsyncMutex::new(()));
+                locks.insert(from.to_owned(), Arc::downgrade(&lock));
+                lock
+            }
+        };
+        lock.lock_owned().await
+    }
+}
+
+/// What a list call is: whose write it is, and whether failed items may be resent.
+pub(crate) struct Spec {
+    /// The `From_Account` whose writes are serialized; `None` for reads and account commands.
+    pub(crate) writer: Option<String>,
+    /// Whether items failing with 30006/30007/30008 are resent (retry-safe writes only).
+    pub(crate) resend_items: bool,
+}
+
+/// A finished list call: the report, and the first whole-request failure if no request
+/// succeeded (then nothing was applied).
+pub(crate) struct Run<O> {
+    pub(crate) report: Report<O>,
+    pub(crate) failure: Option<Error>,
+}
+
+impl<O> Run<O> {
+    /// The report, or the error when every request failed.
+    pub(crate) fn into_result(self) -> Result<Report<O>, Error> {
+        match self.failure {
+            Some(e) => Err(e),
+            None => Ok(self.report),
+        }
+    }
+}
+
+/// Sends `request` (already validated as a whole) in parts of at most the client's cap.
+pub(crate) async fn run<C>(
+    client: &Client,
+    request: C,
+    from: Option<String>,
+    spec: Spec,
+) -> Run<C::Outcome>
+where
+    C: ListCommand + Sync,
+{
+    let _guard = match &spec.writer {
+        Some(writer) => Some(client.inner.locks.lock(writer).await),
+        None => None,
+    };
+    let total = request.items().len();
+    let mut slots: Vec<Option<ItemReport<C::Outcome>>> = Vec::with_capacity(total);
+    slots.resize_with(total, || None);
+    let mut report = Report {
+        from,
+        ..Report::default()
+    };
+    let mut first_error = None;
+    let mut succeeded = 0usize;
+    let cap = client.cap::<C>();
+    let mut offset = 0;
+    for part in request.split(cap) {
+        let len = part.items().len();
+        let ok = send_part(
+            client,
+            &part,
+            &mut slots[offset..offset + len],
+            &mut report,
+            &spec,
+            &mut first_error,
+        )
+        .await;
+        succeeded += usize::from(ok);
+        offset += len;
+    }
+    report.items = slots
+        .into_iter()
+        .zip(request.items())
+        .map(|(slot, _)| {
+            slot.unwrap_or_else(|| {
+                // Unreachable by construction; reported rather than lost.
+                ItemReport::new(
+                    String::new(),
+                    C::Outcome::from_failure(ItemFailure::without_code(
+                        "not sent",
+                        ErrorClass::Transient,
+                    )),
+                )
+            })
+        })
+        .collect();
+    let failure = if succeeded == 0 { first_error } else { None };
+    Run { report, failure }
+}
+
+/// Sends one part and its resends; fills `slots` (the part's items). Returns whether its first
+/// request succeeded.
+async fn send_part<C>(
+    client: &Client,
+    part: &C,
+    slots: &mut [Option<ItemReport<C::Outcome>>],
+    report: &mut Report<C::Outcome>,
+    spec: &Spec,
+    first_error: &mut Option<Error>,
+) -> bool
+where
+    C: ListCommand + Sync,
+{
+    let retry = client.inner.item_retry;
+    // Indices (in the part) of the items the current request carries.
+    let mut pending: Vec<usize> = (0..slots.len()).collect();
+    let mut current: Option<C> = None;
+    let mut round = 0u32;
+    loop {
+        let cmd = current.as_ref().unwrap_or(part);
+        match client.inner.transport.execute(cmd).await {
+            Ok(response) => {
+                report.requests.push(RequestRecord {
+                    random: response.random(),
+                    host: Some(response.host().to_owned()),
+                    items: pending.len(),
+                    attempts: response.attempts(),
+                    round,
+                    error: None,
+                });
+                let part_report = C::report(response.body(), cmd);
+                report.discrepancies.extend(part_report.discrepancies);
+                let mut again = Vec::new();
+                for (k, item) in part_report.items.into_iter().enumerate() {
+                    let Some(&index) = pending.get(k) else { break };
+                    if spec.resend_items && item.outcome.failure().is_some_and(resend) {
+                        again.push(index);
+                    }
+                    slots[index] = Some(item);
+                }
+                if again.is_empty() || round >= retry.get_max_rounds() {
+                    return true;
+                }
+                tracing::debug!(
+                    items = again.len(),
+                    round,
+                    "resending items that failed with a retryable code"
+                );
+                tokio::time::sleep(retry.delay(round)).await;
+                current = Some(part.select(&again));
+                pending = again;
+                round += 1;
+            }
+            Err(e) => {
+                let e = Error::transport(e);
+                report.requests.push(RequestRecord {
+                    random: e.random().unwrap_or_default(),
+                    host: e.host().map(str::to_owned),
+                    items: pending.len(),
+                    attempts: e.attempts(),
+                    round,
+                    error: Some(e.to_string()),
+                });
+                let items = cmd.items();
+                for (k, &index) in pending.iter().enumerate() {
+                    let failure = request_failure(&e);
+                    let account = slots[index]
+                        .as_ref()
+                        .map(|s| s.account.clone())
+                        .unwrap_or_else(|| C::account(&items[k]).to_owned());
+                    slots[index] =
+                        Some(ItemReport::new(account, C::Outcome::from_failure(failure)));
+                }
+                let first = round == 0;
+                if first_error.is_none() {
+                    *first_error = Some(e);
+                }
+                return !first;
+            }
+        }
+    }
+}
+
+/// The failure of an item whose whole request failed with `e`.
+pub(crate) fn request_failure(e: &Error) -> ItemFailure {
+    let info = format!("the request failed: {e}");
+    match e.api_code() {
+        Some(code) => ItemFailure::new(code, info),
+        None => ItemFailure::without_code(info, e.class()),
+    }
+}
+
+/// Validates `request` as a whole, then [`run`]s it: the report, or the first error when no
+/// request succeeded.
+pub(crate) async fn call<C>(
+    client: &Client,
+    request: C,
+    from: Option<String>,
+    spec: Spec,
+) -> Result<Report<C::Outcome>, Error>
+where
+    C: ListCommand + Sync,
+{
+    request.validate_uncapped().map_err(Error::validation)?;
+    run(client, request, from, spec).await.into_result()
+}
