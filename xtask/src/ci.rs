@@ -67,9 +67,9 @@ pub(crate) const STEPS: [Step; 8] = [
         args: &[
             "run",
             "--package",
-            "tencent-im-transport",
+            "tencent-im",
             "--example",
-            "friend_add",
+            "demo",
             "--locked",
         ],
         deny_rustdoc_warnings: false,
@@ -404,7 +404,7 @@ mod tests {
         );
         assert_eq!(
             describe("example"),
-            "cargo run --package tencent-im-transport --example friend_add --locked"
+            "cargo run --package tencent-im --example demo --locked"
         );
         assert_eq!(
             describe("interop"),
