@@ -1,0 +1,183 @@
+//! The first-version commands as client methods, against the emulator.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::*;
+use tencent_im::{
+    AccountCheckOutcome, AccountImport, AccountItem, AccountStatus, AddOutcome, AllowType,
+    BlockOutcome, CheckOutcome, CheckType, DeleteOutcome, DeleteType, ErrorCode, ImportOutcome,
+    ItemOutcome, Relation, StreamExt as _,
+};
+use tencent_im_emulator::{Config, FaultKind, Limits};
+
+#[tokio::test]
+async fn accounts_are_imported_checked_and_split_at_100() {
+    let emu = emulator(Config::default()).await;
+    let client = client(&emu);
+    let receipt = client
+        .import_account(AccountImport::new("alice").nick("Alice"))
+        .await
+        .unwrap();
+    let journal = emu.journal();
+    assert_eq!(receipt.random, random_of(&journal[0]));
+
+    let ids: Vec<String> = (0..250).map(|i| format!("u{i}")).collect();
+    let report = client
+        .import_accounts(ids.iter().map(AccountItem::new))
+        .await
+        .unwrap();
+    assert_eq!(report.items.len(), 250);
+    assert_eq!(report.requests.len(), 3, "100 per request");
+    assert!(
+        report
+            .items
+            .iter()
+            .all(|i| i.outcome == ImportOutcome::Imported)
+    );
+
+    let mut check: Vec<String> = vec!["nobody".into(), "alice".into()];
+    check.extend(ids.iter().take(150).cloned());
+    let report = client.check_accounts(&check).await.unwrap();
+    assert_eq!(report.requests.len(), 2);
+    assert_eq!(
+        report.items[0].outcome,
+        AccountCheckOutcome::Checked(AccountStatus::NotImported)
+    );
+    assert!(report.items[1..].iter().all(|i| i.outcome.is_imported()));
+
+    let err = client
+        .import_accounts([AccountItem::new("ok"), AccountItem::new("x".repeat(33))])
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.validation_error().unwrap().field(),
+        "AccountList[1].UserID"
+    );
+    emu.stop().await;
+}
+
+#[tokio::test]
+async fn profile_blocklist_check_and_delete() {
+    let emu = emulator(Config::default()).await;
+    emu.seed_accounts(["alice", "bob", "carol", "mallory"]);
+    let client = client(&emu);
+
+    client
+        .set_allow_type("bob", AllowType::AllowAny)
+        .await
+        .unwrap();
+    assert_eq!(
+        emu.app_state().accounts["bob"].allow_type,
+        AllowType::AllowAny
+    );
+    client.forbid_friend_requests("carol", true).await.unwrap();
+    let report = client.friend_add("carol").to("bob").await.unwrap();
+    let failure = report.items[0].outcome.failure().unwrap();
+    assert_eq!(failure.code, Some(ErrorCode::new(30009)));
+    client.forbid_friend_requests("carol", false).await.unwrap();
+    assert_eq!(
+        client.friend_add("carol").to("bob").await.unwrap().items[0].outcome,
+        AddOutcome::Added
+    );
+
+    let report = client.block("alice", ["mallory", "nobody"]).await.unwrap();
+    assert_eq!(report.items[0].outcome, BlockOutcome::Blocked);
+    assert!(report.items[1].outcome.failure().is_some());
+    assert!(
+        emu.app_state().accounts["alice"]
+            .blocklist
+            .contains("mallory")
+    );
+
+    let report = client
+        .check_friends("bob", ["carol", "alice"], CheckType::Both)
+        .await
+        .unwrap();
+    assert_eq!(
+        report.items[0].outcome,
+        CheckOutcome::Checked(Relation::BothWay)
+    );
+    assert_eq!(
+        report.items[1].outcome,
+        CheckOutcome::Checked(Relation::NoRelation)
+    );
+
+    let report = client
+        .delete_friends("bob", ["carol", "alice"], DeleteType::Both)
+        .await
+        .unwrap();
+    assert_eq!(report.items[0].outcome, DeleteOutcome::Deleted);
+    assert_eq!(report.items[1].outcome, DeleteOutcome::NotFriends);
+    assert!(
+        !emu.app_state().accounts["carol"]
+            .friends
+            .contains_key("bob")
+    );
+    emu.stop().await;
+}
+
+#[tokio::test]
+async fn friends_are_a_lazy_stream_of_every_page() {
+    let mut limits = Limits::default();
+    limits.friend_get_page_size = 3;
+    let emu = emulator(
+        Config::default()
+            .limits(limits)
+            .default_allow_type(AllowType::AllowAny),
+    )
+    .await;
+    let friends: Vec<String> = (0..10).map(|i| format!("f{i}")).collect();
+    emu.seed_accounts(std::iter::once("alice".to_owned()).chain(friends.iter().cloned()));
+    let client = client(&emu);
+    client.friend_add("alice").to_all(&friends).await.unwrap();
+    emu.clear_journal();
+
+    let stream = client.friends("alice");
+    tokio::task::yield_now().await;
+    assert!(
+        emu.journal().is_empty(),
+        "nothing is sent before the stream is polled"
+    );
+    let mut stream = std::pin::pin!(stream);
+    let first = stream.next().await.unwrap().unwrap();
+    assert_eq!(requests_to(&emu, "/v4/sns/friend_get").len(), 1);
+    let mut got = vec![first.to_account];
+    while let Some(friend) = stream.next().await {
+        got.push(friend.unwrap().to_account);
+    }
+    got.sort();
+    assert_eq!(got, friends);
+    assert_eq!(
+        requests_to(&emu, "/v4/sns/friend_get").len(),
+        4,
+        "pages of 3"
+    );
+
+    // An error is yielded, then the stream ends.
+    emu.inject(FaultKind::NonJsonBody, 10);
+    let client = builder(&emu)
+        .retry_policy(std::sync::Arc::new(tencent_im::NoRetry))
+        .build()
+        .unwrap();
+    let results: Vec<_> = client.friends("alice").collect().await;
+    assert_eq!(results.len(), 1);
+    assert!(
+        results[0]
+            .as_ref()
+            .is_err_and(|e| e.kind() == tencent_im::ErrorKind::BadBody)
+    );
+    emu.stop().await;
+}
+
+#[tokio::test]
+async fn execute_sends_any_command() {
+    let emu = emulator(Config::default()).await;
+    emu.seed_accounts(["alice"]);
+    let client = client(&emu);
+    let check = tencent_im::layers::protocol::im_open_login_svc::AccountCheck::new(["alice"]);
+    let response = client.execute(&check).await.unwrap();
+    assert_eq!(response.attempts(), 1);
+    assert_eq!(response.body().result_items.len(), 1);
+    emu.stop().await;
+}
