@@ -204,11 +204,11 @@ mod tests {
         // Margin: max(10% of 1000 s, 300 s) = 300 s, so renewal at 1_000_700.
         let first = p.get(false).unwrap();
         clock.set(1_000_699);
-        assert_eq!(p.get(false).unwrap(), first);
+        assert_eq!(p.get(false).unwrap().expose(), first.expose());
         assert_eq!(p.generations(), 1);
         clock.set(1_000_700);
         let second = p.get(false).unwrap();
-        assert_ne!(second, first);
+        assert_ne!(second.expose(), first.expose());
         assert_eq!(p.generations(), 2);
     }
 
@@ -219,8 +219,8 @@ mod tests {
         let first = p.get(false).unwrap();
         clock.advance(10);
         let renewed = p.get(true).unwrap();
-        assert_ne!(renewed, first);
-        assert_eq!(p.get(true).unwrap(), renewed);
+        assert_ne!(renewed.expose(), first.expose());
+        assert_eq!(p.get(true).unwrap().expose(), renewed.expose());
         assert_eq!(p.generations(), 2);
     }
 
