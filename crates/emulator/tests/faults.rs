@@ -127,6 +127,37 @@ async fn error_30006_and_30007_answer_instead_of_the_request() {
 }
 
 #[tokio::test]
+async fn item_faults_fail_every_friend_add_item_and_apply_nothing() {
+    let emulator = setup().await;
+    for (kind, expected) in [
+        (FaultKind::ItemError30006, 30006),
+        (FaultKind::ItemError30007, 30007),
+    ] {
+        emulator.inject(kind, 1);
+        let raw = add_raw(&emulator).await;
+        assert_eq!(raw.status(), 200);
+        let (_, body) = raw.head_and_body();
+        let reply: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(reply["ActionStatus"], "OK");
+        assert_eq!(reply["ErrorCode"], 0);
+        let items = reply["ResultItem"].as_array().unwrap();
+        assert!(!items.is_empty());
+        for item in items {
+            assert_eq!(item["ResultCode"], expected);
+            assert!(
+                reply["Fail_Account"]
+                    .as_array()
+                    .unwrap()
+                    .contains(&item["To_Account"])
+            );
+        }
+        assert_eq!(friends(&emulator), 0, "the request must not take effect");
+        assert_eq!(emulator.journal().last().unwrap().fault, Some(kind));
+    }
+    emulator.stop().await;
+}
+
+#[tokio::test]
 async fn http_502_with_an_html_body() {
     let emulator = setup().await;
     emulator.inject(FaultKind::Http502, 1);
