@@ -861,7 +861,12 @@ mod tests {
         "adminapikr.im.qcloud.com",
         Some("adminapikr.my-imcloud.com")
     );
-    region_url_test!(url_tokyo, Region::Tokyo, "adminapijpn.im.qcloud.com", None);
+    region_url_test!(
+        url_tokyo,
+        Region::Tokyo,
+        "adminapijpn.im.qcloud.com",
+        Some("adminapijpn.my-imcloud.com")
+    );
     region_url_test!(
         url_frankfurt,
         Region::Frankfurt,
@@ -884,7 +889,7 @@ mod tests {
         url_jakarta,
         Region::Jakarta,
         "adminapiidn.im.qcloud.com",
-        None
+        Some("adminapiidn.my-imcloud.com")
     );
 
     #[test]

@@ -15,7 +15,7 @@ use crate::error::{ConfigError, ConfigErrorKind};
 ///
 /// assert_eq!(Region::Singapore.host(), "adminapisgp.im.qcloud.com");
 /// assert_eq!(Region::Singapore.standby_host(), Some("adminapisgp.my-imcloud.com"));
-/// assert_eq!(Region::Tokyo.standby_host(), None);
+/// assert_eq!(Region::Tokyo.standby_host(), Some("adminapijpn.my-imcloud.com"));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -26,7 +26,7 @@ pub enum Region {
     Singapore,
     /// Seoul: `adminapikr.im.qcloud.com`, standby `adminapikr.my-imcloud.com`.
     Seoul,
-    /// Tokyo (东京): `adminapijpn.im.qcloud.com`, no standby host known.
+    /// Tokyo (东京): `adminapijpn.im.qcloud.com`, standby `adminapijpn.my-imcloud.com`.
     Tokyo,
     /// Frankfurt: `adminapiger.im.qcloud.com`, standby `adminapiger.my-imcloud.com`.
     Frankfurt,
@@ -34,7 +34,7 @@ pub enum Region {
     Mumbai,
     /// Silicon Valley: `adminapiusa.im.qcloud.com`, standby `adminapiusa.my-imcloud.com`.
     SiliconValley,
-    /// Jakarta (雅加达): `adminapiidn.im.qcloud.com`, no standby host known.
+    /// Jakarta (雅加达): `adminapiidn.im.qcloud.com`, standby `adminapiidn.my-imcloud.com`.
     Jakarta,
 }
 
@@ -65,8 +65,8 @@ impl Region {
         }
     }
 
-    /// The standby host, used while the primary host fails to resolve or connect. `None` for
-    /// Tokyo and Jakarta, whose standby hosts spec §7.2 does not take as documented.
+    /// The standby host, used while the primary host fails to resolve or connect. Every
+    /// built-in region has one (Tencent's REST overview lists them under `my-imcloud.com`).
     pub const fn standby_host(self) -> Option<&'static str> {
         match self {
             Self::China => Some("adminapi.my-imcloud.com"),
@@ -75,7 +75,8 @@ impl Region {
             Self::Frankfurt => Some("adminapiger.my-imcloud.com"),
             Self::Mumbai => Some("adminapiind.my-imcloud.com"),
             Self::SiliconValley => Some("adminapiusa.my-imcloud.com"),
-            Self::Tokyo | Self::Jakarta => None,
+            Self::Tokyo => Some("adminapijpn.my-imcloud.com"),
+            Self::Jakarta => Some("adminapiidn.my-imcloud.com"),
         }
     }
 
