@@ -182,11 +182,11 @@ where
     report.items = slots
         .into_iter()
         .zip(request.items())
-        .map(|(slot, _)| {
+        .map(|(slot, item)| {
             slot.unwrap_or_else(|| {
                 // Unreachable by construction; reported rather than lost.
                 ItemReport::new(
-                    String::new(),
+                    C::account(item),
                     C::Outcome::from_failure(ItemFailure::without_code(
                         "not sent",
                         ErrorClass::Transient,
