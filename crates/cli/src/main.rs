@@ -1,0 +1,113 @@
+//! `tim`: the command line for admins of a Tencent Cloud Chat (Tencent IM) app.
+//!
+//! Results go to stdout (tables, or one JSON document with `--json`), errors to stderr with the
+//! `random` of the failed request; the exit code says what kind of failure it was (see
+//! [`output::Exit`] and `docs/cli.md`).
+
+// A command-line tool talks on stdout and stderr.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod cmd;
+mod config;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::GlobalArgs;
+use crate::output::{Exit, Failure, Out, print_failure};
+
+/// The command line for admins of a Tencent Cloud Chat (Tencent IM) app.
+///
+/// Settings come from flags, then TIM_* environment variables, then a profile of the config
+/// file (`tim config set`). Exit codes: 0 success; 1 some items failed; 2 usage or validation
+/// (nothing sent); 3 configuration or credentials; 4 network, TLS or timeout; 5 rate limited;
+/// 6 other API error.
+#[derive(Debug, Parser)]
+#[command(name = "tim", version, about, long_about)]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Play every friend_add outcome against an emulator started in this process.
+    Demo,
+    /// Add, check, list and delete friends.
+    #[command(subcommand)]
+    Friend(cmd::friend::FriendCommand),
+    /// Check accounts.
+    #[command(subcommand)]
+    Account(cmd::account::AccountCommand),
+    /// Set profile fields.
+    #[command(subcommand)]
+    Profile(cmd::profile::ProfileCommand),
+    /// Fill blocklists.
+    #[command(subcommand)]
+    Blocklist(cmd::blocklist::BlocklistCommand),
+    /// Run a local emulator of Tencent's server.
+    #[command(subcommand)]
+    Emulator(cmd::emulator::EmulatorCommand),
+    /// Read and write the config file's profiles.
+    #[command(subcommand)]
+    Config(cmd::config::ConfigCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(cli.global.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            print_failure(&Failure::io("cannot start the async runtime", &e));
+            return Exit::Config.into();
+        }
+    };
+    let out = Out {
+        json: cli.global.json,
+    };
+    let result = runtime.block_on(run(cli, out));
+    match result {
+        Ok(exit) => exit.into(),
+        Err(failure) => {
+            print_failure(&failure);
+            failure.exit.into()
+        }
+    }
+}
+
+async fn run(cli: Cli, out: Out) -> Result<Exit, Failure> {
+    let global = &cli.global;
+    match cli.command {
+        Command::Demo => cmd::demo::run(out).await,
+        Command::Friend(c) => c.run(global, out).await,
+        Command::Account(c) => c.run(global, out).await,
+        Command::Profile(c) => c.run(global, out).await,
+        Command::Blocklist(c) => c.run(global, out).await,
+        Command::Emulator(c) => c.run().await,
+        Command::Config(c) => c.run(global, out),
+    }
+}
+
+/// `-v`: one line per call; `-vv`: per attempt. On stderr; the transport never logs secrets.
+fn init_tracing(verbose: u8) {
+    let level = match verbose {
+        0 => return,
+        1 => tracing::Level::INFO,
+        2 => tracing::Level::DEBUG,
+        _ => tracing::Level::TRACE,
+    };
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .finish();
+    let _ = tracing::subscriber::set_global_default(subscriber);
+}
