@@ -10,7 +10,7 @@ use crate::output::{Exit, Failure};
 pub(crate) enum EmulatorCommand {
     /// Serve Tencent's REST API locally until Ctrl-C or SIGTERM (first stdout line:
     /// `listening on URL`).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
 }
 
 impl EmulatorCommand {
