@@ -58,8 +58,6 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    init_tracing(cli.global.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -70,10 +68,18 @@ fn main() -> ExitCode {
             return Exit::Config.into();
         }
     };
-    let out = Out {
-        json: cli.global.json,
+    let argv: Vec<String> = std::env::args().collect();
+    let result = match cmd::emulator::serve_args(&argv) {
+        Some(args) => runtime.block_on(cmd::emulator::serve(args)),
+        None => {
+            let cli = Cli::parse();
+            init_tracing(cli.global.verbose);
+            let out = Out {
+                json: cli.global.json,
+            };
+            runtime.block_on(run(cli, out))
+        }
     };
-    let result = runtime.block_on(run(cli, out));
     match result {
         Ok(exit) => exit.into(),
         Err(failure) => {
@@ -91,7 +97,9 @@ async fn run(cli: Cli, out: Out) -> Result<Exit, Failure> {
         Command::Account(c) => c.run(global, out).await,
         Command::Profile(c) => c.run(global, out).await,
         Command::Blocklist(c) => c.run(global, out).await,
-        Command::Emulator(c) => c.run().await,
+        Command::Emulator(cmd::emulator::EmulatorCommand::Serve { args }) => {
+            cmd::emulator::serve(args).await
+        }
         Command::Config(c) => c.run(global, out),
     }
 }

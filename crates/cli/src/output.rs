@@ -95,7 +95,10 @@ impl From<tencent_im::Error> for Failure {
 pub(crate) fn print_failure(failure: &Failure) {
     let mut err = std::io::stderr().lock();
     let _ = write!(err, "error: {}", failure.message);
-    if let Some(random) = failure.random {
+    if let Some(random) = failure
+        .random
+        .filter(|r| !failure.message.contains(&format!("random {r}")))
+    {
         let _ = write!(err, " (random {random})");
     }
     let _ = writeln!(err);

@@ -1,6 +1,6 @@
 //! `tim emulator serve`: the emulator's own serve command, embedded.
 
-use clap::Subcommand;
+use clap::{Parser, Subcommand};
 use tencent_im_emulator::cli::{self, ServeArgs};
 
 use crate::output::{Exit, Failure};
@@ -9,30 +9,71 @@ use crate::output::{Exit, Failure};
 #[derive(Debug, Subcommand)]
 pub(crate) enum EmulatorCommand {
     /// Serve Tencent's REST API locally until Ctrl-C or SIGTERM (first stdout line:
-    /// `listening on URL`).
-    Serve(Box<ServeArgs>),
+    /// `listening on URL`). Takes the flags of `tencent-im-emulator serve`: see
+    /// `tim emulator serve --help`.
+    #[command(disable_help_flag = true)]
+    Serve {
+        /// The flags of `tencent-im-emulator serve` (its --sdkappid, --identifier and
+        /// --secret-key are the emulated app's, not tim's settings; give them right after
+        /// `tim emulator serve`).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
 }
 
-impl EmulatorCommand {
-    pub(crate) async fn run(self) -> Result<Exit, Failure> {
-        let Self::Serve(args) = self;
-        cli::serve(
-            args,
-            std::io::stdout(),
-            std::io::stderr(),
-            cli::shutdown_signal(),
-        )
-        .await
-        .map_err(|e| {
-            let mut message = e.to_string();
-            let mut source = std::error::Error::source(&e);
-            while let Some(cause) = source {
-                message.push_str(": ");
-                message.push_str(&cause.to_string());
-                source = cause.source();
-            }
-            Failure::config(message)
-        })?;
-        Ok(Exit::Success)
+/// The emulator's serve flags, parsed on their own so that they do not clash with tim's.
+#[derive(Debug, Parser)]
+#[command(
+    name = "tim emulator serve",
+    about = "Serve Tencent's REST API locally until Ctrl-C or SIGTERM."
+)]
+struct Serve {
+    #[command(flatten)]
+    args: ServeArgs,
+}
+
+/// `tim emulator serve ARGS...`, recognized in `main` before tim's own flags are parsed: the
+/// emulator's `--sdkappid`, `--identifier` and `--secret-key` are the emulated app's, and would
+/// otherwise be taken for tim's settings.
+pub(crate) fn serve_args(argv: &[String]) -> Option<Vec<String>> {
+    match argv {
+        [_, emulator, serve, rest @ ..] if emulator == "emulator" && serve == "serve" => {
+            Some(rest.to_vec())
+        }
+        _ => None,
     }
+}
+
+/// Runs the emulator's serve command with `args` (the flags after `tim emulator serve`).
+pub(crate) async fn serve(args: Vec<String>) -> Result<Exit, Failure> {
+    let name = "tim emulator serve".to_owned();
+    let serve = match Serve::try_parse_from(std::iter::once(name).chain(args)) {
+        Ok(serve) => serve,
+        Err(e) => {
+            let _ = e.print();
+            return Ok(if e.use_stderr() {
+                Exit::Usage
+            } else {
+                Exit::Success
+            });
+        }
+    };
+    cli::serve(
+        serve.args,
+        std::io::stdout(),
+        std::io::stderr(),
+        cli::shutdown_signal(),
+    )
+    .await
+    .map_err(|e| {
+        let mut message = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(cause) = source {
+            message.push_str(": ");
+            message.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        Failure::config(message)
+    })?;
+    Ok(Exit::Success)
 }
