@@ -1,0 +1,426 @@
+//! `tim` run as a user runs it, against an emulator started by the test: outputs, `--json`,
+//! exit codes, the config file and secrets.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+use tencent_im_emulator::{Config, Emulator};
+
+/// `tim` with the emulator's app in the environment (no config file of the user's).
+struct Tim {
+    endpoint: String,
+    sdkappid: String,
+    admin: String,
+    key: String,
+    config: std::path::PathBuf,
+    _dir: TempDir,
+}
+
+/// A directory removed when dropped.
+struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn new() -> Self {
+        let dir = std::env::temp_dir().join(format!(
+            "tim-test-{}-{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+impl Tim {
+    fn new(emulator: &Emulator) -> Self {
+        let app = emulator.credentials();
+        let dir = TempDir::new();
+        Self {
+            endpoint: emulator.base_url(),
+            sdkappid: app.sdkappid().to_string(),
+            admin: app.admin().to_owned(),
+            key: app.secret_key().to_owned(),
+            config: dir.0.join("config.toml"),
+            _dir: dir,
+        }
+    }
+
+    fn command(&self, env: bool) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_tim"));
+        for var in [
+            "TIM_SDKAPPID",
+            "TIM_IDENTIFIER",
+            "TIM_SECRET_KEY",
+            "TIM_REGION",
+            "TIM_ENDPOINT",
+            "TIM_PROFILE",
+        ] {
+            cmd.env_remove(var);
+        }
+        cmd.env("TIM_CONFIG", &self.config);
+        if env {
+            cmd.env("TIM_SDKAPPID", &self.sdkappid)
+                .env("TIM_IDENTIFIER", &self.admin)
+                .env("TIM_SECRET_KEY", &self.key)
+                .env("TIM_ENDPOINT", &self.endpoint);
+        }
+        cmd
+    }
+
+    async fn run(&self, args: &[&str]) -> Output {
+        self.run_with(true, args).await
+    }
+
+    async fn run_with(&self, env: bool, args: &[&str]) -> Output {
+        let mut cmd = self.command(env);
+        cmd.args(args);
+        tokio::task::spawn_blocking(move || cmd.output().unwrap())
+            .await
+            .unwrap()
+    }
+}
+
+fn code(out: &Output) -> i32 {
+    out.status.code().unwrap()
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8(out.stderr.clone()).unwrap()
+}
+
+async fn emulator() -> Emulator {
+    let emulator = Emulator::start(Config::default()).await.unwrap();
+    emulator.seed_accounts(["alice", "bob", "carol", "dave", "mallory"]);
+    emulator
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn friend_add_prints_every_item_and_exits_by_outcome() {
+    let emu = emulator().await;
+    let tim = Tim::new(&emu);
+    assert_eq!(
+        code(&tim.run(&["profile", "set-allow-type", "bob", "any"]).await),
+        0
+    );
+
+    let out = tim
+        .run(&[
+            "friend", "add", "--from", "alice", "--to", "bob", "--to", "carol", "--remark", "pal",
+        ])
+        .await;
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("bob") && text.contains("added"), "{text}");
+    assert!(text.contains("carol") && text.contains("pending"), "{text}");
+    let random = emu.journal().last().map(|e| e.query.clone()).unwrap();
+    let random = random
+        .split('&')
+        .find_map(|p| p.strip_prefix("random="))
+        .unwrap()
+        .to_owned();
+    assert!(text.contains(&format!("random {random}")), "{text}");
+    assert_eq!(
+        emu.app_state().accounts["alice"].friends["bob"]
+            .remark
+            .as_deref(),
+        Some("pal")
+    );
+
+    // Some items failed: exit 1, and --json is one document with each item's code.
+    let out = tim
+        .run(&[
+            "--json", "friend", "add", "--from", "alice", "--to", "bob", "--to", "nobody",
+        ])
+        .await;
+    assert_eq!(code(&out), 1);
+    let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(doc["items"][0]["outcome"], "already_friends");
+    assert_eq!(doc["items"][1]["outcome"], "failed");
+    assert_eq!(doc["items"][1]["code"], 30003);
+    assert_eq!(doc["items"][1]["retryable"], false);
+    assert!(doc["requests"][0]["random"].is_u64());
+
+    // Validation: exit 2, nothing sent.
+    let before = emu.journal().len();
+    let long = "x".repeat(97);
+    let out = tim
+        .run(&[
+            "friend", "add", "--from", "alice", "--to", "dave", "--remark", &long,
+        ])
+        .await;
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("AddFriendItem[0].Remark is 97 bytes long"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(emu.journal().len(), before);
+
+    // A whole-request API failure (unknown sender): exit 6 with the random on stderr.
+    let out = tim
+        .run(&["friend", "add", "--from", "ghost", "--to", "bob"])
+        .await;
+    assert_eq!(code(&out), 6, "{}", stderr(&out));
+    assert!(stderr(&out).contains("random"), "{}", stderr(&out));
+    emu.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_other_commands() {
+    let emu = emulator().await;
+    let tim = Tim::new(&emu);
+    assert_eq!(
+        code(&tim.run(&["profile", "set-allow-type", "bob", "any"]).await),
+        0
+    );
+    assert_eq!(
+        code(
+            &tim.run(&["friend", "add", "--from", "alice", "--to", "bob"])
+                .await
+        ),
+        0
+    );
+
+    let out = tim
+        .run(&[
+            "--json", "friend", "check", "--from", "alice", "--to", "bob", "--to", "carol",
+        ])
+        .await;
+    let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(doc["items"][0]["outcome"], "both_way");
+    assert_eq!(doc["items"][1]["outcome"], "no_relation");
+
+    let out = tim.run(&["--json", "friend", "list", "alice"]).await;
+    assert_eq!(code(&out), 0);
+    let lines: Vec<Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["account"], "bob");
+
+    let out = tim
+        .run(&["--json", "account", "check", "alice", "nobody"])
+        .await;
+    let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(doc["items"][0]["outcome"], "imported");
+    assert_eq!(doc["items"][1]["outcome"], "not_imported");
+
+    let out = tim
+        .run(&["blocklist", "add", "--from", "alice", "--to", "mallory"])
+        .await;
+    assert_eq!(code(&out), 0);
+    assert!(
+        emu.app_state().accounts["alice"]
+            .blocklist
+            .contains("mallory")
+    );
+
+    let out = tim.run(&["profile", "forbid-requests", "carol"]).await;
+    assert_eq!(code(&out), 0);
+    let out = tim
+        .run(&["friend", "add", "--from", "carol", "--to", "bob"])
+        .await;
+    assert_eq!(code(&out), 1);
+    assert!(stdout(&out).contains("30009"));
+
+    let out = tim
+        .run(&["friend", "delete", "--from", "alice", "--to", "bob"])
+        .await;
+    assert_eq!(code(&out), 0);
+    assert!(stdout(&out).contains("deleted"));
+    assert!(emu.app_state().accounts["alice"].friends.is_empty());
+    emu.stop().await;
+}
+
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn settings_come_from_flags_then_environment_then_the_profile() {
+    let emu = emulator().await;
+    let tim = Tim::new(&emu);
+
+    // Nothing configured: exit 3, naming what is missing.
+    let out = tim
+        .run_with(false, &["friend", "add", "--from", "alice", "--to", "bob"])
+        .await;
+    assert_eq!(code(&out), 3);
+    assert!(
+        stderr(&out).contains("TIM_SDKAPPID is not set"),
+        "{}",
+        stderr(&out)
+    );
+
+    // A profile, written with mode 0600; the key never printed back.
+    for (k, v) in [
+        ("sdkappid", tim.sdkappid.as_str()),
+        ("identifier", &tim.admin),
+        ("secret_key", &tim.key),
+        ("endpoint", &tim.endpoint),
+    ] {
+        let out = tim.run_with(false, &["config", "set", k, v]).await;
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        assert!(!stdout(&out).contains(&tim.key));
+    }
+    assert_eq!(mode(&tim.config), 0o600);
+    let out = tim.run_with(false, &["config", "list"]).await;
+    assert!(
+        stdout(&out).contains("secret_key = <redacted>"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(!stdout(&out).contains(&tim.key));
+    let out = tim
+        .run_with(false, &["friend", "add", "--from", "alice", "--to", "bob"])
+        .await;
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+
+    // A flag wins over the profile: a wrong key from the flag fails with 70009 (exit 3).
+    let out = tim
+        .run_with(
+            false,
+            &[
+                "friend",
+                "add",
+                "--from",
+                "alice",
+                "--to",
+                "carol",
+                "--secret-key",
+                "wrong",
+            ],
+        )
+        .await;
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert!(stderr(&out).contains("70009"));
+
+    // A file with a key that others can read is refused.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&tim.config, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = tim
+        .run_with(false, &["friend", "add", "--from", "alice", "--to", "bob"])
+        .await;
+    assert_eq!(code(&out), 3);
+    assert!(stderr(&out).contains("chmod 600"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains(&tim.key));
+
+    // An unknown profile, a bad region.
+    std::fs::set_permissions(&tim.config, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let out = tim
+        .run_with(false, &["--profile", "nope", "account", "check", "alice"])
+        .await;
+    assert_eq!(code(&out), 3);
+    assert!(stderr(&out).contains("no profile \"nope\""));
+    let out = tim
+        .run_with(false, &["config", "set", "region", "mars"])
+        .await;
+    assert_eq!(code(&out), 2);
+    emu.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn network_failures_exit_4() {
+    let emu = emulator().await;
+    let tim = Tim::new(&emu);
+    let mut cmd = tim.command(true);
+    // A port nothing listens on.
+    cmd.env("TIM_ENDPOINT", "http://127.0.0.1:9")
+        .args(["account", "check", "alice"]);
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(code(&out), 4, "{}", stderr(&out));
+    assert!(stderr(&out).contains("cannot connect"));
+    emu.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_secret_shows_at_any_verbosity() {
+    let emu = emulator().await;
+    let tim = Tim::new(&emu);
+    let sig = emu
+        .credentials()
+        .user_sig(std::time::Duration::from_secs(60))
+        .unwrap();
+    // Every sig of this admin starts with the same characters (zlib header, same JSON fields).
+    let sig_prefix = &sig.expose()[..40];
+    for args in [
+        &["-vv", "friend", "add", "--from", "alice", "--to", "bob"][..],
+        &[
+            "-vv", "--json", "friend", "add", "--from", "alice", "--to", "nobody",
+        ][..],
+        &[
+            "-vv",
+            "friend",
+            "add",
+            "--from",
+            "alice",
+            "--to",
+            "bob",
+            "--secret-key",
+            "wrong-key-xyz",
+        ][..],
+    ] {
+        let out = tim.run(args).await;
+        let all = format!("{}{}", stdout(&out), stderr(&out));
+        assert!(!all.contains(&tim.key), "the key leaked: {all}");
+        assert!(!all.contains("wrong-key-xyz"), "the key leaked: {all}");
+        assert!(!all.contains(sig_prefix), "a UserSig leaked: {all}");
+    }
+    let out = tim
+        .run(&["-vv", "friend", "add", "--from", "alice", "--to", "bob"])
+        .await;
+    assert!(
+        stderr(&out).contains("tencent_im.call"),
+        "tracing is on: {}",
+        stderr(&out)
+    );
+    let help = Command::new(env!("CARGO_BIN_EXE_tim"))
+        .arg("--help")
+        .env("TIM_SECRET_KEY", &tim.key)
+        .output()
+        .unwrap();
+    assert!(!stdout(&help).contains(&tim.key));
+    emu.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn demo_shows_every_outcome() {
+    let out = tokio::task::spawn_blocking(|| {
+        Command::new(env!("CARGO_BIN_EXE_tim"))
+            .args(["--json", "demo"])
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let outcomes: Vec<&str> = doc["friend_add"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["outcome"].as_str().unwrap())
+        .collect();
+    for expected in ["added", "pending", "already_friends", "failed"] {
+        assert!(outcomes.contains(&expected), "{outcomes:?}");
+    }
+    assert_eq!(doc["friend_check"]["items"][0]["outcome"], "both_way");
+}
