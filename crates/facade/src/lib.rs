@@ -58,3 +58,32 @@ pub use futures_util::StreamExt;
 pub mod stream {
     pub use futures_util::stream::{Stream, iter};
 }
+
+// The Rust snippets of the repository's README and guides, compiled and run as doctests (paths
+// are relative to this file). Snippets that need a real Tencent app are `no_run`; the others run
+// against an emulator started in-process.
+
+/// The repository README.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct RepositoryReadme;
+
+/// `docs/getting-started.md`.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/getting-started.md")]
+struct GettingStarted;
+
+/// `docs/errors-and-outcomes.md`.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/errors-and-outcomes.md")]
+struct ErrorsAndOutcomes;
+
+/// `docs/emulator.md`.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/emulator.md")]
+struct EmulatorGuide;
+
+/// `docs/commands.md`.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/commands.md")]
+struct Commands;

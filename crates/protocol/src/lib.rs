@@ -22,8 +22,3 @@ pub use report::{BatchReport, ItemFailure, ItemOutcome, ItemReport};
 pub use validate::{USER_ID_MAX_BYTES, validate_user_id};
 
 pub mod log;
-
-/// The repository README's Rust examples, compiled and run as doctests.
-#[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
-struct RepositoryReadme;
