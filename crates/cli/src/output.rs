@@ -329,7 +329,10 @@ impl<O: Outcome> Display for Table<'_, O> {
             writeln!(f, "discrepancy: {d}")?;
         }
         for r in &report.requests {
-            write!(f, "random {}", r.random)?;
+            match r.random {
+                Some(random) => write!(f, "random {random}")?,
+                None => f.write_str("not sent")?,
+            }
             if let Some(host) = &r.host {
                 write!(f, " ({host})")?;
             }

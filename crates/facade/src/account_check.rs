@@ -2,7 +2,7 @@
 
 use tencent_im_protocol::im_open_login_svc::{AccountCheck, AccountCheckOutcome};
 
-use crate::batch::{self, Spec};
+use crate::batch::{self, Spec, owned};
 use crate::client::Client;
 use crate::error::Error;
 use crate::report::Report;
@@ -28,12 +28,12 @@ impl Client {
     pub async fn check_accounts<I>(&self, user_ids: I) -> Result<Report<AccountCheckOutcome>, Error>
     where
         I: IntoIterator,
-        I::Item: Into<String>,
+        I::Item: AsRef<str>,
     {
         let spec = Spec {
             writer: None,
             resend_items: false,
         };
-        batch::call(self, AccountCheck::new(user_ids), None, spec).await
+        batch::call(self, AccountCheck::new(owned(user_ids)), None, spec).await
     }
 }

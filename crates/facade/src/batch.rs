@@ -3,6 +3,7 @@
 //! every outcome put back at its index in the caller's list.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
@@ -90,16 +91,43 @@ fn resend(failure: &ItemFailure) -> bool {
 
 /// One lock per `From_Account`, so that one sender's writes never overlap (30008) while
 /// different senders run at once. Locks live as long as someone holds or waits for them.
+///
+/// The table is keyed by a keyed 64-bit hash of the account (SipHash with this client's random
+/// keys), computed once per call: no copy of the name is allocated and the table does not hash
+/// again. Two accounts whose hashes collide (about 2^-64 for a pair, not steerable without the
+/// keys) would only wait for each other.
 #[derive(Debug, Default)]
 pub(crate) struct SenderLocks {
-    locks: Mutex<HashMap<String, Weak<AsyncMutex<()>>>>,
+    keys: RandomState,
+    locks: Mutex<HashMap<u64, Weak<AsyncMutex<()>>, BuildHasherDefault<Prehashed>>>,
+}
+
+/// The hasher of [`SenderLocks`]' table, whose keys are hashes already.
+#[derive(Debug, Default)]
+struct Prehashed(u64);
+
+impl Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
 }
 
 impl SenderLocks {
     pub(crate) async fn lock(&self, from: &str) -> OwnedMutexGuard<()> {
         let lock = {
+            let key = self.keys.hash_one(from);
             let mut locks = self.locks.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some(lock) = locks.get(from).and_then(Weak::upgrade) {
+            if let Some(lock) = locks.get(&key).and_then(Weak::upgrade) {
                 lock
             } else {
                 // Forget the senders nobody holds any more, now and then.
@@ -107,7 +135,7 @@ impl SenderLocks {
                     locks.retain(|_, l| l.strong_count() > 0);
                 }
                 let lock = Arc::new(AsyncMutex::new(()));
-                locks.insert(from.to_owned(), Arc::downgrade(&lock));
+                locks.insert(key, Arc::downgrade(&lock));
                 lock
             }
         };
@@ -165,11 +193,19 @@ where
     let mut succeeded = 0usize;
     let cap = client.cap::<C>();
     let mut offset = 0;
-    for part in request.split(cap) {
+    // A request within the cap is sent as it is, not copied into a one-part split.
+    let split;
+    let parts: &[C] = if total > cap {
+        split = request.split(cap);
+        &split
+    } else {
+        std::slice::from_ref(&request)
+    };
+    for part in parts {
         let len = part.items().len();
         let ok = send_part(
             client,
-            &part,
+            part,
             &mut slots[offset..offset + len],
             &mut report,
             &spec,
@@ -222,7 +258,7 @@ where
         match client.inner.transport.execute(cmd).await {
             Ok(response) => {
                 report.requests.push(RequestRecord {
-                    random: response.random(),
+                    random: Some(response.random()),
                     host: Some(response.host().to_owned()),
                     items: pending.len(),
                     attempts: response.attempts(),
@@ -255,7 +291,7 @@ where
             Err(e) => {
                 let e = Error::transport(e);
                 report.requests.push(RequestRecord {
-                    random: e.random().unwrap_or_default(),
+                    random: e.random(),
                     host: e.host().map(str::to_owned),
                     items: pending.len(),
                     attempts: e.attempts(),
@@ -304,4 +340,13 @@ where
 {
     request.validate_uncapped().map_err(Error::validation)?;
     run(client, request, from, spec).await.into_result()
+}
+
+/// The accounts of `accounts` as owned strings: lists of `&str`, `String` or `&&str` alike.
+pub(crate) fn owned<I>(accounts: I) -> impl Iterator<Item = String>
+where
+    I: IntoIterator,
+    I::Item: AsRef<str>,
+{
+    accounts.into_iter().map(|a| a.as_ref().to_owned())
 }

@@ -2,7 +2,7 @@
 
 use tencent_im_protocol::sns::{BlackListAdd, BlockOutcome};
 
-use crate::batch::{self, Spec};
+use crate::batch::{self, Spec, owned};
 use crate::client::Client;
 use crate::error::Error;
 use crate::report::Report;
@@ -31,16 +31,16 @@ impl Client {
     ) -> Result<Report<BlockOutcome>, Error>
     where
         I: IntoIterator,
-        I::Item: Into<String>,
+        I::Item: AsRef<str>,
     {
         let from = from.into();
         let spec = Spec {
             writer: Some(from.clone()),
-            resend_items: false,
+            resend_items: true,
         };
         batch::call(
             self,
-            BlackListAdd::new(from.clone(), to_accounts),
+            BlackListAdd::new(from.clone(), owned(to_accounts)),
             Some(from),
             spec,
         )

@@ -18,7 +18,8 @@ pub enum ErrorKind {
     Validation,
     /// The client's configuration (builder or environment) is incomplete or wrong.
     Config,
-    /// No admin UserSig could be had (generation failed, or a fixed UserSig cannot be renewed).
+    /// No admin UserSig could be had (its generation or the caller's provider failed). An
+    /// expired UserSig that could not be renewed is [`ErrorKind::Api`] with 70001.
     Credentials,
     /// The host could not be resolved or connected to.
     Connect,
@@ -163,9 +164,12 @@ impl Error {
     }
 
     /// Whether sending the same request later may succeed. The client already retried as far
-    /// as its retry policy and deadline allowed.
+    /// as its retry policy and deadline allowed. A 70001 (UserSig expired) is not: the client
+    /// already renewed the UserSig once, so the cause is elsewhere (a fixed UserSig, a clock
+    /// far off).
     pub fn is_retryable(&self) -> bool {
-        self.class().is_retryable()
+        let class = self.class();
+        class.is_retryable() && class != ErrorClass::SigExpired
     }
 
     /// Whether Tencent's rate limit was hit (60007, 60011, 60018, 60019, 30540 or HTTP 429).

@@ -98,10 +98,10 @@ impl FriendAddCall {
     pub fn to_all<I>(mut self, accounts: I) -> Self
     where
         I: IntoIterator,
-        I::Item: Into<String>,
+        I::Item: AsRef<str>,
     {
         for account in accounts {
-            self = self.to(account);
+            self = self.to(account.as_ref());
         }
         self
     }

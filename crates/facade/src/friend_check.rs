@@ -2,7 +2,7 @@
 
 use tencent_im_protocol::sns::{CheckOutcome, CheckType, FriendCheck};
 
-use crate::batch::{self, Spec};
+use crate::batch::{self, Spec, owned};
 use crate::client::Client;
 use crate::error::Error;
 use crate::report::Report;
@@ -34,14 +34,14 @@ impl Client {
     ) -> Result<Report<CheckOutcome>, Error>
     where
         I: IntoIterator,
-        I::Item: Into<String>,
+        I::Item: AsRef<str>,
     {
         let from = from.into();
         let spec = Spec {
             writer: None,
             resend_items: false,
         };
-        let request = FriendCheck::new(from.clone(), to_accounts, check_type);
+        let request = FriendCheck::new(from.clone(), owned(to_accounts), check_type);
         batch::call(self, request, Some(from), spec).await
     }
 }

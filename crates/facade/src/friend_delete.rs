@@ -2,7 +2,7 @@
 
 use tencent_im_protocol::sns::{DeleteOutcome, DeleteType, FriendDelete};
 
-use crate::batch::{self, Spec};
+use crate::batch::{self, Spec, owned};
 use crate::client::Client;
 use crate::error::Error;
 use crate::report::Report;
@@ -34,14 +34,14 @@ impl Client {
     ) -> Result<Report<DeleteOutcome>, Error>
     where
         I: IntoIterator,
-        I::Item: Into<String>,
+        I::Item: AsRef<str>,
     {
         let from = from.into();
         let spec = Spec {
             writer: Some(from.clone()),
-            resend_items: false,
+            resend_items: true,
         };
-        let request = FriendDelete::new(from.clone(), to_accounts).delete_type(delete_type);
+        let request = FriendDelete::new(from.clone(), owned(to_accounts)).delete_type(delete_type);
         batch::call(self, request, Some(from), spec).await
     }
 }

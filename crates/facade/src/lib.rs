@@ -36,12 +36,13 @@ pub use tencent_im_protocol::sns::{
     DeleteType, ForceAddFlags, Relation, UserDataItem,
 };
 pub use tencent_im_protocol::{
-    Command, ErrorClass, ErrorCode, ItemFailure, ItemOutcome, ItemReport, ValidationError,
-    Violation,
+    Command, Endpoint, ErrorClass, ErrorCode, ItemFailure, ItemOutcome, ItemReport,
+    ValidationError, Violation,
 };
 pub use tencent_im_transport::{
-    DefaultRetryPolicy, Limits, NoRetry, Rate, RateLimiter, Region, Response, RetryPolicy, Target,
-    TlsOptions, TokenBucket, Unlimited, UserSig, UserSigProvider,
+    BoxFuture, CredentialsError, DefaultRetryPolicy, Limits, NoRetry, RandomSource, Rate,
+    RateLimiter, Region, Response, RetryPolicy, Target, TlsOptions, TokenBucket, Unlimited,
+    UserSig, UserSigProvider,
 };
 pub use tencent_im_usersig::{Clock, ManualClock, SystemClock};
 

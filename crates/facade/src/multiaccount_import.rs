@@ -1,6 +1,5 @@
 //! `v4/im_open_login_svc/multiaccount_import`: import many accounts.
 
-use tencent_im_protocol::ListCommand as _;
 use tencent_im_protocol::im_open_login_svc::{AccountItem, ImportOutcome, MultiaccountImport};
 
 use crate::batch::{self, Spec};
@@ -9,8 +8,8 @@ use crate::error::Error;
 use crate::report::Report;
 
 impl Client {
-    /// Imports every account of `accounts` (UserIDs, or [`AccountItem`]s with nickname and
-    /// avatar), split into requests of at most 100: one outcome per account, in your order
+    /// Imports every account of `accounts` (UserIDs as `&str` or `String`, or
+    /// [`AccountItem`]s with nickname and avatar), split into requests of at most 100: one outcome per account, in your order
     /// (imported, or failed: Tencent gives no reason for a failed import).
     ///
     /// ```no_run
@@ -29,12 +28,12 @@ impl Client {
     ///
     /// A validation error naming the item (by its index in `accounts`) and field, or the first
     /// request's error when no request succeeded.
-    pub async fn import_accounts(
-        &self,
-        accounts: impl IntoIterator<Item = AccountItem>,
-    ) -> Result<Report<ImportOutcome>, Error> {
-        let request =
-            MultiaccountImport::new(Vec::new()).with_items(accounts.into_iter().collect());
+    pub async fn import_accounts<I>(&self, accounts: I) -> Result<Report<ImportOutcome>, Error>
+    where
+        I: IntoIterator,
+        I::Item: Into<AccountItem>,
+    {
+        let request = MultiaccountImport::new(accounts.into_iter().map(Into::into).collect());
         let spec = Spec {
             writer: None,
             resend_items: false,

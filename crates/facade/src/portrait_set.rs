@@ -21,7 +21,7 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// A validation error, or the request's error (e.g. 40001 for an account that was never
+    /// A validation error, or the request's error (e.g. 40003 for an account that was never
     /// imported).
     pub async fn set_allow_type(
         &self,

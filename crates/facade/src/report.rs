@@ -9,8 +9,9 @@ use tencent_im_protocol::{ItemOutcome, ItemReport};
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RequestRecord {
-    /// The `random` query value, the same on every attempt of the request.
-    pub random: u32,
+    /// The `random` query value, the same on every attempt of the request; `None` when nothing
+    /// was sent (e.g. no UserSig could be had).
+    pub random: Option<u32>,
     /// The host that answered (or was tried last), when known.
     pub host: Option<String>,
     /// How many items the request carried.
@@ -124,7 +125,10 @@ impl<O: ItemOutcome + fmt::Display> fmt::Display for Report<O> {
             writeln!(f, "discrepancy: {d}")?;
         }
         for r in &self.requests {
-            write!(f, "request random {}", r.random)?;
+            match r.random {
+                Some(random) => write!(f, "request random {random}")?,
+                None => f.write_str("request not sent")?,
+            }
             if let Some(host) = &r.host {
                 write!(f, " to {host}")?;
             }

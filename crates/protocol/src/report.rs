@@ -197,14 +197,12 @@ impl ItemFailure {
 
 impl fmt::Display for ItemFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.code {
-            Some(code) => write!(f, "code {code}")?,
-            None => f.write_str("no result")?,
+        match (self.code, self.info.is_empty()) {
+            (Some(code), true) => write!(f, "code {code}"),
+            (Some(code), false) => write!(f, "code {code}: {}", self.info),
+            // Without a code, the explanation says it all.
+            (None, _) => f.write_str(&self.info),
         }
-        if !self.info.is_empty() {
-            write!(f, ": {}", self.info)?;
-        }
-        Ok(())
     }
 }
 

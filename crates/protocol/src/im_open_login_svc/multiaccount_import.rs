@@ -109,6 +109,18 @@ impl MultiaccountImport {
     }
 }
 
+impl From<&str> for AccountItem {
+    fn from(user_id: &str) -> Self {
+        Self::new(user_id)
+    }
+}
+
+impl From<String> for AccountItem {
+    fn from(user_id: String) -> Self {
+        Self::new(user_id)
+    }
+}
+
 /// One account to import (`AccountList[]`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
