@@ -76,19 +76,24 @@ impl From<tencent_im::Error> for Failure {
             ErrorKind::Api(_) => Exit::Api,
             _ => Exit::Network,
         };
-        let mut message = error.to_string();
-        let mut source = std::error::Error::source(&error);
-        while let Some(cause) = source {
-            message.push_str(": ");
-            message.push_str(&cause.to_string());
-            source = cause.source();
-        }
         Self {
             exit,
-            message,
+            message: with_causes(&error),
             random: error.random(),
         }
     }
+}
+
+/// `error`'s text followed by each of its causes', `: `-separated.
+pub(crate) fn with_causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    message
 }
 
 /// Writes `failure` on stderr: `error: …`, and the `random` of the failed request.

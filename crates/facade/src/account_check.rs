@@ -30,10 +30,7 @@ impl Client {
         I: IntoIterator,
         I::Item: AsRef<str>,
     {
-        let spec = Spec {
-            writer: None,
-            resend_items: false,
-        };
+        let spec = Spec::read();
         batch::call(self, AccountCheck::new(owned(user_ids)), None, spec).await
     }
 }

@@ -151,6 +151,25 @@ pub(crate) struct Spec {
     pub(crate) resend_items: bool,
 }
 
+impl Spec {
+    /// A write for `from`: serialized with `from`'s other writes, items failing with 30006,
+    /// 30007 or 30008 resent (the writes of this crate end well when repeated).
+    pub(crate) fn write(from: &str) -> Self {
+        Self {
+            writer: Some(from.to_owned()),
+            resend_items: true,
+        }
+    }
+
+    /// A read, or an account command: neither serialized nor resent item by item.
+    pub(crate) fn read() -> Self {
+        Self {
+            writer: None,
+            resend_items: false,
+        }
+    }
+}
+
 /// A finished list call: the report, and the first whole-request failure if no request
 /// succeeded (then nothing was applied).
 pub(crate) struct Run<O> {

@@ -34,10 +34,7 @@ impl Client {
         I::Item: AsRef<str>,
     {
         let from = from.into();
-        let spec = Spec {
-            writer: Some(from.clone()),
-            resend_items: true,
-        };
+        let spec = Spec::write(&from);
         batch::call(
             self,
             BlackListAdd::new(from.clone(), owned(to_accounts)),

@@ -196,10 +196,7 @@ impl FriendAddCall {
                 },
             )));
         }
-        let spec = Spec {
-            writer: Some(self.from.clone()),
-            resend_items: true,
-        };
+        let spec = Spec::write(&self.from);
         batch::call(&self.client, self.request(), Some(self.from), spec).await
     }
 }

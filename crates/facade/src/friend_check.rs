@@ -37,10 +37,7 @@ impl Client {
         I::Item: AsRef<str>,
     {
         let from = from.into();
-        let spec = Spec {
-            writer: None,
-            resend_items: false,
-        };
+        let spec = Spec::read();
         let request = FriendCheck::new(from.clone(), owned(to_accounts), check_type);
         batch::call(self, request, Some(from), spec).await
     }

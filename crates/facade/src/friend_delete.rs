@@ -37,10 +37,7 @@ impl Client {
         I::Item: AsRef<str>,
     {
         let from = from.into();
-        let spec = Spec {
-            writer: Some(from.clone()),
-            resend_items: true,
-        };
+        let spec = Spec::write(&from);
         let request = FriendDelete::new(from.clone(), owned(to_accounts)).delete_type(delete_type);
         batch::call(self, request, Some(from), spec).await
     }

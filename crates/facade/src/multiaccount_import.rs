@@ -34,10 +34,7 @@ impl Client {
         I::Item: Into<AccountItem>,
     {
         let request = MultiaccountImport::new(accounts.into_iter().map(Into::into).collect());
-        let spec = Spec {
-            writer: None,
-            resend_items: false,
-        };
+        let spec = Spec::read();
         batch::call(self, request, None, spec).await
     }
 }

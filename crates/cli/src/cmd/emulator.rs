@@ -3,7 +3,7 @@
 use clap::{Parser, Subcommand};
 use tencent_im_emulator::cli::{self, ServeArgs};
 
-use crate::output::{Exit, Failure};
+use crate::output::{Exit, Failure, with_causes};
 
 /// Emulator commands.
 #[derive(Debug, Subcommand)]
@@ -65,15 +65,6 @@ pub(crate) async fn serve(args: Vec<String>) -> Result<Exit, Failure> {
         cli::shutdown_signal(),
     )
     .await
-    .map_err(|e| {
-        let mut message = e.to_string();
-        let mut source = std::error::Error::source(&e);
-        while let Some(cause) = source {
-            message.push_str(": ");
-            message.push_str(&cause.to_string());
-            source = cause.source();
-        }
-        Failure::config(message)
-    })?;
+    .map_err(|e| Failure::config(with_causes(&e)))?;
     Ok(Exit::Success)
 }

@@ -8,12 +8,11 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::{BatchRequest, BatchResponse, ResultItem};
-use crate::command::{Command, ListCommand};
+use crate::command::Command;
 use crate::endpoint::Endpoint;
 use crate::error::ValidationError;
 use crate::error_code::ErrorCode;
 use crate::report::{BatchReport, ItemFailure, item_outcome};
-use crate::validate;
 
 /// The `black_list_add` request body: `From_Account` and `To_Account`, both required by
 /// [`BlackListAdd::new`].
@@ -68,40 +67,7 @@ impl Command for BlackListAdd {
     }
 }
 
-impl BlackListAdd {
-    fn check(&self, limit: usize) -> Result<(), ValidationError> {
-        validate::account(&self.from_account, || "From_Account".to_owned())?;
-        validate::account_list("To_Account", &self.to_accounts, limit)
-    }
-}
-
-impl ListCommand for BlackListAdd {
-    type Item = String;
-    type Outcome = BlockOutcome;
-
-    fn items(&self) -> &[String] {
-        &self.to_accounts
-    }
-
-    fn account(item: &String) -> &str {
-        item
-    }
-
-    fn with_items(&self, to_accounts: Vec<String>) -> Self {
-        Self {
-            from_account: self.from_account.clone(),
-            to_accounts,
-        }
-    }
-
-    fn validate_uncapped(&self) -> Result<(), ValidationError> {
-        self.check(usize::MAX)
-    }
-
-    fn report(response: &Self::Response, request: &Self) -> BatchReport<BlockOutcome> {
-        response.report(request)
-    }
-}
+super::account_list_command!(BlackListAdd, BlockOutcome);
 
 /// The command-specific fields of a `black_list_add` reply: one `ResultItem` per requested
 /// account, `Fail_Account` and (in older replies) `Invalid_Account`.

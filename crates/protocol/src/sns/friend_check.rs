@@ -5,13 +5,12 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::command::{Command, ListCommand};
+use crate::command::Command;
 use crate::endpoint::Endpoint;
 use crate::error::ValidationError;
 use crate::error_code::{ErrorClass, ErrorCode};
 use crate::report::{BatchItem, BatchReport, ItemFailure, item_outcome, reconcile};
 use crate::serde_util::{null_as_default, tolerant_enum};
-use crate::validate;
 
 /// The `friend_check` request body: `From_Account`, `To_Account` and `CheckType`, all required
 /// by [`FriendCheck::new`].
@@ -70,41 +69,7 @@ impl Command for FriendCheck {
     }
 }
 
-impl FriendCheck {
-    fn check(&self, limit: usize) -> Result<(), ValidationError> {
-        validate::account(&self.from_account, || "From_Account".to_owned())?;
-        validate::account_list("To_Account", &self.to_accounts, limit)
-    }
-}
-
-impl ListCommand for FriendCheck {
-    type Item = String;
-    type Outcome = CheckOutcome;
-
-    fn items(&self) -> &[String] {
-        &self.to_accounts
-    }
-
-    fn account(item: &String) -> &str {
-        item
-    }
-
-    fn with_items(&self, to_accounts: Vec<String>) -> Self {
-        Self {
-            from_account: self.from_account.clone(),
-            to_accounts,
-            check_type: self.check_type,
-        }
-    }
-
-    fn validate_uncapped(&self) -> Result<(), ValidationError> {
-        self.check(usize::MAX)
-    }
-
-    fn report(response: &Self::Response, request: &Self) -> BatchReport<CheckOutcome> {
-        response.report(request)
-    }
-}
+super::account_list_command!(FriendCheck, CheckOutcome, check_type);
 
 /// `CheckType`: which friend lists a check looks at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -5,13 +5,12 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::ResultItem;
-use crate::command::{Command, ListCommand};
+use crate::command::Command;
 use crate::endpoint::Endpoint;
 use crate::error::ValidationError;
 use crate::error_code::ErrorCode;
 use crate::report::{BatchReport, ItemFailure, item_outcome, match_results};
 use crate::serde_util::null_as_default;
-use crate::validate;
 
 /// The `friend_delete` request body.
 ///
@@ -84,41 +83,7 @@ impl Command for FriendDelete {
     }
 }
 
-impl FriendDelete {
-    fn check(&self, limit: usize) -> Result<(), ValidationError> {
-        validate::account(&self.from_account, || "From_Account".to_owned())?;
-        validate::account_list("To_Account", &self.to_accounts, limit)
-    }
-}
-
-impl ListCommand for FriendDelete {
-    type Item = String;
-    type Outcome = DeleteOutcome;
-
-    fn items(&self) -> &[String] {
-        &self.to_accounts
-    }
-
-    fn account(item: &String) -> &str {
-        item
-    }
-
-    fn with_items(&self, to_accounts: Vec<String>) -> Self {
-        Self {
-            from_account: self.from_account.clone(),
-            to_accounts,
-            delete_type: self.delete_type,
-        }
-    }
-
-    fn validate_uncapped(&self) -> Result<(), ValidationError> {
-        self.check(usize::MAX)
-    }
-
-    fn report(response: &Self::Response, request: &Self) -> BatchReport<DeleteOutcome> {
-        response.report(request)
-    }
-}
+super::account_list_command!(FriendDelete, DeleteOutcome, delete_type);
 
 /// `DeleteType`: whether the friendship is removed one way or both ways.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -4,6 +4,55 @@
 //! `Fail_Account` (and, in older replies, `Invalid_Account`) listing the accounts that failed;
 //! [`crate::report`] turns them into one outcome per requested account.
 
+/// Implements [`ListCommand`](crate::ListCommand) for a command whose list is `to_accounts`
+/// (UserIDs) sent for `from_account`, with its other fields (`$field`) kept when the list is
+/// split: friend_check, friend_delete and black_list_add. The validation of
+/// `From_Account` and of the list is the same for the three.
+macro_rules! account_list_command {
+    ($command:ty, $outcome:ty $(, $field:ident)*) => {
+        impl $command {
+            fn check(&self, limit: usize) -> Result<(), $crate::ValidationError> {
+                $crate::validate::account(&self.from_account, || "From_Account".to_owned())?;
+                $crate::validate::account_list("To_Account", &self.to_accounts, limit)
+            }
+        }
+
+        impl $crate::ListCommand for $command {
+            type Item = String;
+            type Outcome = $outcome;
+
+            fn items(&self) -> &[String] {
+                &self.to_accounts
+            }
+
+            fn account(item: &String) -> &str {
+                item
+            }
+
+            fn with_items(&self, to_accounts: Vec<String>) -> Self {
+                Self {
+                    from_account: self.from_account.clone(),
+                    to_accounts,
+                    $($field: self.$field.clone(),)*
+                }
+            }
+
+            fn validate_uncapped(&self) -> Result<(), $crate::ValidationError> {
+                self.check(usize::MAX)
+            }
+
+            fn report(
+                response: &<Self as $crate::Command>::Response,
+                request: &Self,
+            ) -> $crate::report::BatchReport<$outcome> {
+                response.report(request)
+            }
+        }
+    };
+}
+
+use account_list_command;
+
 mod black_list_add;
 mod friend_add;
 mod friend_check;
