@@ -24,7 +24,7 @@ use toml_edit::{DocumentMut, Item, Table, value};
 use crate::output::Failure;
 
 /// The settings every command that talks to Tencent shares.
-#[derive(Debug, Clone, Args)]
+#[derive(Clone, Args)]
 pub(crate) struct GlobalArgs {
     /// The app's SDKAppID.
     #[arg(long, global = true, env = "TIM_SDKAPPID")]
@@ -63,13 +63,45 @@ pub(crate) struct GlobalArgs {
 pub(crate) const KEYS: [&str; 5] = ["sdkappid", "identifier", "secret_key", "region", "endpoint"];
 
 /// The settings after flags, environment and profile.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct Settings {
     pub(crate) sdkappid: Option<String>,
     pub(crate) identifier: Option<String>,
     pub(crate) secret_key: Option<String>,
     pub(crate) region: Option<String>,
     pub(crate) endpoint: Option<String>,
+}
+
+/// `Some(<redacted>)` or `None`: whether a secret is set, never its value.
+fn redacted(secret: &Option<String>) -> Option<&'static str> {
+    secret.as_ref().map(|_| "<redacted>")
+}
+
+impl std::fmt::Debug for GlobalArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GlobalArgs")
+            .field("sdkappid", &self.sdkappid)
+            .field("identifier", &self.identifier)
+            .field("secret_key", &redacted(&self.secret_key))
+            .field("region", &self.region)
+            .field("endpoint", &self.endpoint)
+            .field("profile", &self.profile)
+            .field("config", &self.config)
+            .field("json", &self.json)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("sdkappid", &self.sdkappid)
+            .field("identifier", &self.identifier)
+            .field("secret_key", &redacted(&self.secret_key))
+            .field("region", &self.region)
+            .field("endpoint", &self.endpoint)
+            .finish()
+    }
 }
 
 impl GlobalArgs {
@@ -128,6 +160,12 @@ impl GlobalArgs {
 
     /// A client from the settings; says which setting is missing or bad, never the key.
     pub(crate) fn client(&self) -> Result<Client, Failure> {
+        self.builder()?.build().map_err(Failure::from)
+    }
+
+    /// A client builder from the settings, for commands that set more (timeouts, retries, rate
+    /// limiter) before building; errors as for [`client`](Self::client).
+    pub(crate) fn builder(&self) -> Result<ClientBuilder, Failure> {
         let s = self.settings()?;
         let lookup = |name: &str| match name {
             "TIM_SDKAPPID" => s.sdkappid.clone(),
@@ -162,7 +200,7 @@ impl GlobalArgs {
                 .map_err(|e| Failure::config(format!("--ca-cert {}: {e}", path.display())))?;
             builder = builder.tls(tls);
         }
-        builder.build().map_err(Failure::from)
+        Ok(builder)
     }
 }
 

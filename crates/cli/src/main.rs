@@ -9,7 +9,10 @@
 
 mod cmd;
 mod config;
+mod input;
+mod journal;
 mod output;
+mod progress;
 
 use std::process::ExitCode;
 
@@ -23,7 +26,7 @@ use crate::output::{Exit, Failure, Out, print_failure};
 /// Settings come from flags, then TIM_* environment variables, then a profile of the config
 /// file (`tim config set`). Exit codes: 0 success; 1 some items failed; 2 usage or validation
 /// (nothing sent); 3 configuration or credentials; 4 network, TLS or timeout; 5 rate limited;
-/// 6 other API error.
+/// 6 other API error; 130 interrupted by Ctrl-C (an import resumes with the same command).
 #[derive(Debug, Parser)]
 #[command(name = "tim", version, about, long_about)]
 struct Cli {
@@ -55,6 +58,40 @@ enum Command {
     /// Read and write the config file's profiles.
     #[command(subcommand)]
     Config(cmd::config::ConfigCommand),
+    /// Generate, verify and decode UserSigs (on this machine: nothing is sent).
+    #[command(subcommand)]
+    Usersig(cmd::usersig::UsersigCommand),
+    /// Read logs of requests and replies.
+    #[command(subcommand)]
+    Logs(cmd::logs::LogsCommand),
+    /// Check the configuration end to end and say what to fix.
+    ///
+    /// Settings, the admin UserSig (made and verified locally), DNS, TCP and TLS to the
+    /// region's server and its standby, the clock, and one harmless call (account_check of the
+    /// admin). Each check prints ok, FAIL or skip with a sentence; the exit code is that of the
+    /// first failed check.
+    Doctor,
+    /// Measure throughput, latency and client CPU.
+    #[command(subcommand)]
+    Bench(cmd::bench::BenchCommand),
+    /// Print the completion script for a shell.
+    ///
+    /// E.g. `tim completions bash > ~/.local/share/bash-completion/completions/tim`, or
+    /// `tim completions zsh > "${fpath[1]}/_tim"`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print tim's man page.
+    ///
+    /// Roff on stdout (`tim man | man -l -`), or with --dir one page per command and
+    /// subcommand written into a directory.
+    Man {
+        /// Write tim.1, tim-friend.1, tim-friend-add.1, … into this directory instead.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<std::path::PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -101,6 +138,12 @@ async fn run(cli: Cli, out: Out) -> Result<Exit, Failure> {
             cmd::emulator::serve(args).await
         }
         Command::Config(c) => c.run(global, out),
+        Command::Usersig(c) => c.run(global, out),
+        Command::Logs(c) => c.run(out),
+        Command::Doctor => cmd::doctor::run(global, out).await,
+        Command::Bench(c) => c.run(global, out).await,
+        Command::Completions { shell } => cmd::completions::completions(shell),
+        Command::Man { dir } => cmd::completions::man(dir),
     }
 }
 

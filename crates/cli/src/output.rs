@@ -28,6 +28,9 @@ pub(crate) enum Exit {
     RateLimited = 5,
     /// Another API error.
     Api = 6,
+    /// Stopped by Ctrl-C (128 + SIGINT) before the end: an import resumes with the same
+    /// command line.
+    Interrupted = 130,
 }
 
 impl From<Exit> for ExitCode {

@@ -6,7 +6,7 @@ use std::fmt;
 ///
 /// The key's UTF-8 bytes are the HMAC key, as-is: the string looks like hex but is never
 /// hex-decoded. `Debug` prints `SecretKey(<redacted>)`; there is no `Display` and no way to read
-/// the value back.
+/// the value back. Its bytes are overwritten with zeros when it is dropped.
 ///
 /// ```
 /// use tencent_im_usersig::SecretKey;
@@ -31,6 +31,12 @@ impl SecretKey {
 impl From<String> for SecretKey {
     fn from(key: String) -> Self {
         Self(key)
+    }
+}
+
+impl Drop for SecretKey {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.0);
     }
 }
 

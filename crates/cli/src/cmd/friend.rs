@@ -1,4 +1,4 @@
-//! `tim friend add | check | list | delete`.
+//! `tim friend add | check | list | delete | import`.
 
 use clap::{Subcommand, ValueEnum};
 use serde_json::json;
@@ -78,6 +78,16 @@ pub(crate) enum FriendCommand {
         #[arg(long = "type", value_enum, default_value_t = Ways::Both)]
         ways: Ways,
     },
+    /// Add friends in bulk from a file: CSV `from,to[,remark,group,source,wording]` with a
+    /// header, or JSON lines with the same keys.
+    ///
+    /// Validates the whole file first (nothing is sent if a line is bad), then sends at most
+    /// --concurrency requests at once with a progress bar on stderr. With --journal, every
+    /// settled pair is recorded as it is settled, and the same command line resumes an import
+    /// stopped by Ctrl-C or a kill. Exit codes: 0 every pair added, pending or already friends;
+    /// 1 some failed (or --verify found a mismatch); 2 bad input; 3 configuration; 130
+    /// interrupted.
+    Import(crate::cmd::import::FriendImportArgs),
 }
 
 impl FriendCommand {
@@ -138,6 +148,7 @@ impl FriendCommand {
                     .await?;
                 Ok(out.report(&report))
             }
+            Self::Import(args) => crate::cmd::import::friend(args, global, out).await,
         }
     }
 }
