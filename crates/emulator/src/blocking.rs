@@ -48,6 +48,14 @@ impl BlockingEmulator {
         })
     }
 
+    /// Waits, as [`Emulator::flush_callbacks`] does, until every callback of the changes made
+    /// so far has been sent and answered, or has failed.
+    pub fn flush_callbacks(&self) {
+        if let Some((emulator, runtime)) = &self.inner {
+            runtime.block_on(emulator.flush_callbacks());
+        }
+    }
+
     /// Stops the emulator as [`Emulator::stop`] does, shuts the runtime down and returns the
     /// final state.
     pub fn stop(mut self) -> StateSnapshot {

@@ -100,6 +100,39 @@ pub struct ServeArgs {
     /// How many requests the journal keeps.
     #[arg(long, default_value_t = 10_000)]
     journal_capacity: usize,
+    /// POST the after-callbacks (Sns.CallbackFriendAdd, Sns.CallbackFriendDelete,
+    /// Sns.CallbackBlackListAdd) to this plain http:// URL when the state changes, as Tencent
+    /// does; see docs/webhooks.md.
+    #[arg(long, value_name = "URL")]
+    callback_url: Option<String>,
+    /// Sign the callbacks with this token (1 to 128 characters; Sign and RequestTime in the
+    /// query), as Tencent does once a callback token is set in the console. Prefer the
+    /// environment variable: a flag is visible in the process list to every user of the machine.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "TIM_EMULATOR_CALLBACK_TOKEN",
+        hide_env_values = true
+    )]
+    callback_token: Option<Secret>,
+}
+
+/// A secret flag value (the callback token): `Debug` never shows it.
+#[derive(Clone)]
+struct Secret(String);
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(s.to_owned()))
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
 }
 
 fn parse_allow_type(s: &str) -> Result<AllowType, String> {
@@ -190,6 +223,10 @@ impl ServeArgs {
             if let Some(state) = load_state(path)? {
                 config = config.initial_state(state);
             }
+        }
+        if let Some(url) = &serve.callback_url {
+            let token = serve.callback_token.as_ref().map(|t| t.0.as_str());
+            config = config.callback(url.clone(), token);
         }
         Ok(config)
     }
@@ -283,6 +320,25 @@ where
     }
     if serve.accounts > 0 {
         let _ = writeln!(err, "created accounts user1 .. user{}", serve.accounts);
+    }
+    match (&serve.callback_url, &serve.callback_token) {
+        (Some(url), Some(_)) => {
+            let _ = writeln!(
+                err,
+                "posting callbacks to {url}, signed with the callback token"
+            );
+        }
+        (Some(url), None) => {
+            let _ = writeln!(
+                err,
+                "posting callbacks to {url}, unsigned (no --callback-token or \
+                 TIM_EMULATOR_CALLBACK_TOKEN)"
+            );
+        }
+        (None, Some(_)) => {
+            let _ = writeln!(err, "the callback token is not used without --callback-url");
+        }
+        (None, None) => {}
     }
 
     shutdown.await;

@@ -192,8 +192,12 @@ pub struct Config {
     pub journal_capacity: usize,
     /// The state to start from (e.g. loaded from a state file).
     pub initial_state: Option<StateSnapshot>,
-    /// Where "now" comes from, for UserSig expiry and `Tag_SNS_IM_AddTime`.
+    /// Where "now" comes from, for UserSig expiry, `Tag_SNS_IM_AddTime` and the `RequestTime`
+    /// of callbacks.
     pub clock: Arc<dyn Clock + Send + Sync>,
+    /// Where to POST the after-callbacks (`Sns.CallbackFriendAdd`, `Sns.CallbackFriendDelete`,
+    /// `Sns.CallbackBlackListAdd`) when the state changes. Default: none.
+    pub callback: Option<CallbackConfig>,
 }
 
 impl Config {
@@ -293,6 +297,15 @@ impl Config {
         self
     }
 
+    /// POSTs the after-callbacks to `url` (plain `http://`), signed with `token` (`Sign` and
+    /// `RequestTime` in the query) when one is given, as Tencent does once a callback token is
+    /// set in the console. See `docs/webhooks.md`.
+    #[must_use]
+    pub fn callback(mut self, url: impl Into<String>, token: Option<&str>) -> Self {
+        self.callback = Some(CallbackConfig::new(url, token));
+        self
+    }
+
     /// The rate limit of `endpoint` in calls per second, `None` for unlimited.
     pub fn rate_of(&self, endpoint: Endpoint) -> Option<u32> {
         let rate = match self.rate_overrides.get(&endpoint) {
@@ -323,6 +336,7 @@ impl Default for Config {
             journal_capacity: 10_000,
             initial_state: None,
             clock: Arc::new(SystemClock),
+            callback: None,
         }
     }
 }
@@ -342,7 +356,76 @@ impl fmt::Debug for Config {
             .field("tls", &self.tls)
             .field("journal_capacity", &self.journal_capacity)
             .field("initial_state", &self.initial_state.is_some())
+            .field("callback", &self.callback)
             .finish_non_exhaustive()
+    }
+}
+
+/// How long a callback may take (connect, send, read the reply) before the emulator gives it up:
+/// 2 s, Tencent's timeout of before-callbacks.
+pub const CALLBACK_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Where the emulator POSTs callbacks, and the token that signs them. `Debug` never shows the
+/// token.
+///
+/// The URL is plain `http://host:port/path`, optionally with a query of its own (Tencent's
+/// parameters are appended); HTTPS is not needed for a local loop and not supported.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CallbackConfig {
+    /// The callback URL.
+    pub url: String,
+    token: Option<String>,
+    /// How long one callback may take before it is given up (recorded as failed). Default
+    /// [`CALLBACK_TIMEOUT`] (2 s).
+    pub timeout: Duration,
+}
+
+impl CallbackConfig {
+    /// Callbacks to `url`, signed with `token` if given (1 to 128 characters, checked by
+    /// [`Emulator::start`](crate::Emulator::start)).
+    pub fn new(url: impl Into<String>, token: Option<&str>) -> Self {
+        Self {
+            url: url.into(),
+            token: token.map(str::to_owned),
+            timeout: CALLBACK_TIMEOUT,
+        }
+    }
+
+    /// Gives a callback up after `timeout`.
+    #[must_use]
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Whether callbacks are signed (a token is set).
+    pub fn is_signed(&self) -> bool {
+        self.token.is_some()
+    }
+
+    pub(crate) fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+}
+
+impl fmt::Debug for CallbackConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CallbackConfig")
+            .field("url", &self.url)
+            .field(
+                "token",
+                &format_args!(
+                    "{}",
+                    if self.is_signed() {
+                        "<redacted>"
+                    } else {
+                        "None"
+                    }
+                ),
+            )
+            .field("timeout", &self.timeout)
+            .finish()
     }
 }
 

@@ -6,6 +6,10 @@ use std::borrow::Cow;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use tencent_im_protocol::callback::{
+    AccountPair, CallbackBlackListAdd, CallbackEvent, CallbackFriendAdd, CallbackFriendDelete,
+    ClientCmd, FriendAddPair,
+};
 use tencent_im_protocol::im_open_login_svc::{
     AccountCheck, AccountCheckResponse, AccountImport, AccountImportResponse, AccountItem,
     AccountStatus, CheckResultItem, MultiaccountImportResponse,
@@ -74,6 +78,8 @@ pub(crate) struct Context<'a> {
     pub(crate) sensitive_words: &'a [String],
     pub(crate) default_allow_type: &'a AllowType,
     pub(crate) now: u64,
+    /// The admin identifier of the request (`Admin_Account` of callbacks).
+    pub(crate) admin: &'a str,
 }
 
 /// A decoded request body.
@@ -257,8 +263,53 @@ pub(crate) fn friend_add_all(req: &FriendAdd, code: ErrorCode, info: &str) -> An
     Answer::ok(FriendAddResponse::from_results(items))
 }
 
-/// Applies a decoded request to the state of its application.
-pub(crate) fn apply(parsed: &Parsed, app: &mut AppState, ctx: &Context<'_>) -> Deferred {
+/// Applies a decoded request to the state of its application: the reply, and the after-callback
+/// its changes fire, if any (`docs/webhooks.md`: one callback per request, one pair per list
+/// entry written or removed, in request order).
+pub(crate) fn apply(
+    parsed: &Parsed,
+    app: &mut AppState,
+    ctx: &Context<'_>,
+) -> (Deferred, Option<CallbackEvent>) {
+    let mut written = Vec::new();
+    let reply = apply_inner(parsed, app, ctx, &mut written);
+    if written.is_empty() {
+        return (reply, None);
+    }
+    let pairs = || {
+        written
+            .iter()
+            .map(|(from, to)| AccountPair::new(from.clone(), to.clone()))
+            .collect()
+    };
+    let event = match parsed {
+        Parsed::FriendAdd(req) => Some(
+            CallbackFriendAdd::new(
+                written
+                    .iter()
+                    .map(|(from, to)| {
+                        FriendAddPair::new(from.clone(), to.clone(), req.from_account.clone())
+                    })
+                    .collect(),
+                ClientCmd::FriendAdd,
+                ctx.admin,
+                req.force_add == Some(tencent_im_protocol::sns::ForceAddFlags::Force),
+            )
+            .into(),
+        ),
+        Parsed::FriendDelete(_) => Some(CallbackFriendDelete::new(pairs()).into()),
+        Parsed::BlackListAdd(_) => Some(CallbackBlackListAdd::new(pairs()).into()),
+        _ => None,
+    };
+    (reply, event)
+}
+
+fn apply_inner(
+    parsed: &Parsed,
+    app: &mut AppState,
+    ctx: &Context<'_>,
+    written: &mut Vec<(String, String)>,
+) -> Deferred {
     match parsed {
         Parsed::AccountImport(req) => {
             app.ensure_account(&req.user_id, ctx.default_allow_type);
@@ -324,7 +375,7 @@ pub(crate) fn apply(parsed: &Parsed, app: &mut AppState, ctx: &Context<'_>) -> D
             let items = req
                 .items
                 .iter()
-                .map(|item| app.add_friend(&req.from_account, item, &rules))
+                .map(|item| app.add_friend(&req.from_account, item, &rules, written))
                 .collect();
             Deferred::ok(FriendAddResponse::from_results(items))
         }
@@ -335,7 +386,7 @@ pub(crate) fn apply(parsed: &Parsed, app: &mut AppState, ctx: &Context<'_>) -> D
             let items: Vec<ResultItem> = req
                 .to_accounts
                 .iter()
-                .map(|to| app.block(&req.from_account, to, ctx.limits))
+                .map(|to| app.block(&req.from_account, to, ctx.limits, written))
                 .collect();
             let mut response = BlackListAddResponse::default();
             response.fail_accounts = failed(&items);
@@ -353,7 +404,7 @@ pub(crate) fn apply(parsed: &Parsed, app: &mut AppState, ctx: &Context<'_>) -> D
             response.result_items = req
                 .to_accounts
                 .iter()
-                .map(|to| app.delete_friend(&req.from_account, to, both))
+                .map(|to| app.delete_friend(&req.from_account, to, both, written))
                 .collect();
             Deferred::ok(response)
         }

@@ -7,10 +7,12 @@
 //! ([`tencent_im_protocol::Endpoint::from_path`]), the auth chain (60012, 70020, 60010, 70002,
 //! 70003, 70014, 70013, 70009, 70001, then 60002 for `random` / `contenttype`), the per-endpoint
 //! rate limit (60007), body decoding (60003, 60015, the service's "bad request" code) and the
-//! command itself.
+//! command itself. With [`Config::callback`], a command that changed the state then queues its
+//! after-callback, which one task POSTs to the callback URL ([`Emulator::callbacks`]).
 
 mod auth;
 mod blocking;
+mod callback;
 pub mod cli;
 mod config;
 mod error;
@@ -23,8 +25,10 @@ mod state;
 mod tls;
 
 pub use blocking::BlockingEmulator;
+pub use callback::CallbackEntry;
 pub use config::{
-    Config, Credentials, DEV_ADMIN, DEV_SDKAPPID, DEV_SECRET_KEY, Limits, RateLimit, TlsConfig,
+    CALLBACK_TIMEOUT, CallbackConfig, Config, Credentials, DEV_ADMIN, DEV_SDKAPPID, DEV_SECRET_KEY,
+    Limits, RateLimit, TlsConfig,
 };
 pub use error::Error;
 pub use fault::{FaultKind, Faults};

@@ -27,6 +27,7 @@ use tokio::task::{JoinHandle, JoinSet};
 use tokio_rustls::TlsAcceptor;
 
 use crate::auth::{Authenticator, Query, SharedClock};
+use crate::callback::{CallbackEntry, CallbackHub};
 use crate::config::{Config, Credentials, Limits};
 use crate::error::Error;
 use crate::fault::{FaultKind, FaultState, Faults};
@@ -57,6 +58,8 @@ pub(crate) struct Shared {
     faults_idle: AtomicBool,
     journal: Mutex<Journal>,
     journal_enabled: bool,
+    /// The callback queue and journal, with a callback URL.
+    callbacks: Option<Arc<CallbackHub>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -85,6 +88,8 @@ pub struct Emulator {
     tls: bool,
     shutdown: watch::Sender<bool>,
     task: Option<JoinHandle<()>>,
+    /// The task that sends callbacks, with a callback URL.
+    callback_task: Option<JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for Emulator {
@@ -102,11 +107,16 @@ impl Emulator {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] without any application, [`Error::Bind`] if the address cannot be
-    /// bound, [`Error::Tls`] if the certificate or key cannot be loaded.
+    /// [`Error::Config`] without any application or with a callback URL that is not
+    /// `http://host...` or a callback token that is not 1 to 128 characters, [`Error::Bind`]
+    /// if the address cannot be bound, [`Error::Tls`] if the certificate or key cannot be
+    /// loaded.
     pub async fn start(config: Config) -> Result<Self, Error> {
         if config.apps.is_empty() {
             return Err(Error::Config("no application configured".into()));
+        }
+        if let Some(callback) = &config.callback {
+            CallbackHub::validate(callback)?;
         }
         let acceptor = match &config.tls {
             Some(tls) => Some(crate::tls::acceptor(tls)?),
@@ -128,6 +138,14 @@ impl Emulator {
             state.apps.entry(app.sdkappid()).or_default();
         }
         let faults = FaultState::new(config.faults.clone());
+        let (callbacks, callback_task) = match &config.callback {
+            Some(callback) => {
+                let (hub, task) =
+                    CallbackHub::start(callback, config.clock.clone(), config.journal_capacity)?;
+                (Some(hub), Some(task))
+            }
+            None => (None, None),
+        };
         let shared = Arc::new(Shared {
             auth: Authenticator::new(config.apps.clone(), config.clock.clone()),
             apps: config.apps.clone(),
@@ -143,6 +161,7 @@ impl Emulator {
             faults: Mutex::new(faults),
             journal: Mutex::new(Journal::new(config.journal_capacity)),
             journal_enabled: config.journal_capacity > 0,
+            callbacks,
         });
         let (shutdown, signal) = watch::channel(false);
         let task = tokio::spawn(accept_loop(listener, acceptor, shared.clone(), signal));
@@ -152,6 +171,7 @@ impl Emulator {
             tls: config.tls.is_some(),
             shutdown,
             task: Some(task),
+            callback_task,
         })
     }
 
@@ -265,6 +285,33 @@ impl Emulator {
         lock(&self.shared.journal).clear();
     }
 
+    /// The callback journal: the last callbacks sent (up to the journal's capacity), oldest
+    /// first, each with the reply or the error. Empty without a callback URL
+    /// ([`Config::callback`]). A callback is recorded once it is answered or has failed: call
+    /// [`flush_callbacks`](Self::flush_callbacks) first to see those of the calls made so far.
+    pub fn callbacks(&self) -> Vec<CallbackEntry> {
+        self.shared
+            .callbacks
+            .as_ref()
+            .map_or_else(Vec::new, |hub| hub.entries())
+    }
+
+    /// Empties the callback journal.
+    pub fn clear_callbacks(&self) {
+        if let Some(hub) = &self.shared.callbacks {
+            hub.clear();
+        }
+    }
+
+    /// Waits until every callback of the changes made so far has been sent and answered, or
+    /// has failed (each takes at most the callback timeout, 2 s by default). Returns at once
+    /// without a callback URL.
+    pub async fn flush_callbacks(&self) {
+        if let Some(hub) = &self.shared.callbacks {
+            hub.flush().await;
+        }
+    }
+
     /// Replaces the faults in force (the draw restarts from the new seed). Faults queued with
     /// [`inject`](Self::inject) stay queued.
     pub fn set_faults(&self, faults: Faults) {
@@ -297,12 +344,16 @@ impl Emulator {
         self.shared.faults_idle.store(true, Ordering::Release);
     }
 
-    /// Stops accepting connections, lets requests in flight finish (up to 5 s), closes every
-    /// connection and returns the final state.
+    /// Stops accepting connections, lets requests in flight finish (up to 5 s), sends the
+    /// callbacks still queued (up to 5 s), closes every connection and returns the final state.
     pub async fn stop(mut self) -> StateSnapshot {
         let _ = self.shutdown.send(true);
         if let Some(task) = self.task.take() {
             let _ = task.await;
+        }
+        if let Some(task) = self.callback_task.take() {
+            let _ = tokio::time::timeout(SHUTDOWN_GRACE, self.flush_callbacks()).await;
+            task.abort();
         }
         self.state()
     }
@@ -312,6 +363,9 @@ impl Drop for Emulator {
     fn drop(&mut self) {
         let _ = self.shutdown.send(true);
         if let Some(task) = self.task.take() {
+            task.abort();
+        }
+        if let Some(task) = self.callback_task.take() {
             task.abort();
         }
     }
@@ -526,6 +580,7 @@ async fn process(shared: &Shared, method: &Method, path: &str, query: &str, body
         Ok(sdkappid) => sdkappid,
         Err(fail) => return Answer::fail(fail),
     };
+    let admin = query.identifier.as_deref().unwrap_or("");
     if !shared.rate.allow(sdkappid, endpoint) {
         return Answer::fail((
             ErrorCode::REST_RATE_LIMITED,
@@ -538,23 +593,29 @@ async fn process(shared: &Shared, method: &Method, path: &str, query: &str, body
     };
     if let Parsed::FriendAdd(req) = &parsed {
         if !shared.write_latency.is_zero() {
-            return friend_add_slow(shared, sdkappid, req, &parsed).await;
+            return friend_add_slow(shared, sdkappid, admin, req, &parsed).await;
         }
     }
-    apply(shared, sdkappid, &parsed)
+    apply(shared, sdkappid, admin, &parsed)
 }
 
-fn apply(shared: &Shared, sdkappid: u64, parsed: &Parsed) -> Answer {
+fn apply(shared: &Shared, sdkappid: u64, admin: &str, parsed: &Parsed) -> Answer {
     let ctx = Context {
         limits: &shared.limits,
         sensitive_words: &shared.sensitive_words,
         default_allow_type: &shared.default_allow_type,
         now: shared.clock.now_unix(),
+        admin,
     };
     let reply = {
         let mut state = lock(&shared.state);
         let app = state.apps.entry(sdkappid).or_default();
-        handlers::apply(parsed, app, &ctx)
+        let (reply, callback) = handlers::apply(parsed, app, &ctx);
+        // Queued under the state lock: callbacks leave in the order of the changes. Never waits.
+        if let (Some(hub), Some(event)) = (&shared.callbacks, callback) {
+            hub.enqueue(sdkappid, event);
+        }
+        reply
     };
     reply.encode()
 }
@@ -578,6 +639,7 @@ impl Drop for WriterGuard<'_> {
 async fn friend_add_slow(
     shared: &Shared,
     sdkappid: u64,
+    admin: &str,
     req: &FriendAdd,
     parsed: &Parsed,
 ) -> Answer {
@@ -601,7 +663,7 @@ async fn friend_add_slow(
         key: Some(key),
     };
     tokio::time::sleep(shared.write_latency).await;
-    apply(shared, sdkappid, parsed)
+    apply(shared, sdkappid, admin, parsed)
 }
 
 fn json(body: Bytes, promised_len: Option<usize>) -> Response<Body> {

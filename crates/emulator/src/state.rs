@@ -158,12 +158,14 @@ impl AppState {
         true
     }
 
-    /// One friend_add item from `from` (which exists), in the order of spec §7.7.
+    /// One friend_add item from `from` (which exists), in the order of spec §7.7. Every
+    /// friendship written is pushed to `written` as (list owner, friend added).
     pub(crate) fn add_friend(
         &mut self,
         from: &str,
         add: &AddFriendItem,
         rules: &AddRules<'_>,
+        written: &mut Vec<(String, String)>,
     ) -> ResultItem {
         let to = add.to_account.as_str();
         let remark = present(add.remark.as_ref());
@@ -334,6 +336,7 @@ impl AppState {
             sender.standard_sequence += 1;
             sender.pending_out.remove(to);
             sender.pending_in.remove(to);
+            written.push((from.to_owned(), to.to_owned()));
         }
         if let Some(target) = self.accounts.get_mut(to) {
             target.pending_in.remove(from);
@@ -350,13 +353,21 @@ impl AppState {
                     },
                 );
                 target.standard_sequence += 1;
+                written.push((to.to_owned(), from.to_owned()));
             }
         }
         item(to, ErrorCode::OK, "")
     }
 
-    /// One black_list_add item from `from` (which exists).
-    pub(crate) fn block(&mut self, from: &str, to: &str, limits: &Limits) -> ResultItem {
+    /// One black_list_add item from `from` (which exists). A blocked account is pushed to
+    /// `written` as (blocklist owner, account blocked).
+    pub(crate) fn block(
+        &mut self,
+        from: &str,
+        to: &str,
+        limits: &Limits,
+        written: &mut Vec<(String, String)>,
+    ) -> ResultItem {
         let Some(sender) = self.accounts.get(from) else {
             return item(
                 to,
@@ -404,11 +415,19 @@ impl AppState {
                 account.pending_out.remove(b);
             }
         }
+        written.push((from.to_owned(), to.to_owned()));
         item(to, ErrorCode::OK, "")
     }
 
-    /// One friend_delete item from `from` (which exists).
-    pub(crate) fn delete_friend(&mut self, from: &str, to: &str, both: bool) -> ResultItem {
+    /// One friend_delete item from `from` (which exists). Every friendship removed is pushed
+    /// to `written` as (list owner, friend removed).
+    pub(crate) fn delete_friend(
+        &mut self,
+        from: &str,
+        to: &str,
+        both: bool,
+        written: &mut Vec<(String, String)>,
+    ) -> ResultItem {
         if !self.accounts.contains_key(to) || !to_valid(to) {
             return item(
                 to,
@@ -440,6 +459,7 @@ impl AppState {
             if let Some(account) = self.accounts.get_mut(a) {
                 if account.friends.remove(b).is_some() {
                     account.standard_sequence += 1;
+                    written.push((a.to_owned(), b.to_owned()));
                 }
             }
         }

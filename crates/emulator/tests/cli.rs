@@ -4,6 +4,8 @@
 // Test code: helpers outside #[test] functions may unwrap, expect and panic too.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::io::{BufRead as _, BufReader, Read as _};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -15,6 +17,7 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 const BIN: &str = env!("CARGO_BIN_EXE_tencent-im-emulator");
 const SECRET_KEY_VAR: &str = "TIM_EMULATOR_SECRET_KEY";
+const CALLBACK_TOKEN_VAR: &str = "TIM_EMULATOR_CALLBACK_TOKEN";
 
 fn temp_path(name: &str) -> PathBuf {
     static N: AtomicUsize = AtomicUsize::new(0);
@@ -35,10 +38,20 @@ impl Server {
 
     /// Spawns with `TIM_EMULATOR_SECRET_KEY` set to `key`, or removed.
     fn spawn_with_key(args: &[&str], key: Option<&str>) -> Self {
+        Self::spawn_with_env(args, key, None)
+    }
+
+    /// Spawns with `TIM_EMULATOR_SECRET_KEY` set to `key` and `TIM_EMULATOR_CALLBACK_TOKEN` to
+    /// `callback_token`, or removed.
+    fn spawn_with_env(args: &[&str], key: Option<&str>, callback_token: Option<&str>) -> Self {
         let mut command = Command::new(BIN);
         match key {
             Some(key) => command.env(SECRET_KEY_VAR, key),
             None => command.env_remove(SECRET_KEY_VAR),
+        };
+        match callback_token {
+            Some(token) => command.env(CALLBACK_TOKEN_VAR, token),
+            None => command.env_remove(CALLBACK_TOKEN_VAR),
         };
         let mut child = command
             .args(args)
@@ -402,4 +415,69 @@ async fn serve_over_tls_from_pem_files() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("TLS"));
     let _ = std::fs::remove_file(&cert_path);
     let _ = std::fs::remove_file(&key_path);
+}
+
+// Multi-threaded: the receiver answers while this thread waits for the child process.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn callbacks_with_the_token_from_the_environment() {
+    let receiver = common::Receiver::start(common::Answer::Ack).await;
+    let url = receiver.url("/cb");
+    let token = "env-cb-t0ken";
+    let server = Server::spawn_with_env(
+        &[
+            "serve",
+            "--port",
+            "0",
+            "--accounts",
+            "2",
+            "--default-allow-type",
+            "AllowType_Type_AllowAny",
+            "--callback-url",
+            &url,
+        ],
+        None,
+        Some(token),
+    );
+    let reply = post(
+        &server.addr(),
+        "sns/friend_add",
+        &Credentials::development(),
+        r#"{"From_Account":"user1","AddFriendItem":[{"To_Account":"user2","AddSource":"AddSource_Type_Cli"}]}"#,
+    )
+    .await;
+    assert_eq!(reply["ResultItem"][0]["ResultCode"], 0, "{reply}");
+    // SIGTERM sends what is still queued before exiting.
+    let (ok, stderr) = server.terminate();
+    assert!(ok, "{stderr}");
+    assert!(
+        stderr.contains(&format!("posting callbacks to {url}, signed")),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains(token),
+        "the token is not printed: {stderr}"
+    );
+    let got = receiver.received();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].body["CallbackCommand"], "Sns.CallbackFriendAdd");
+    let time = got[0].param("RequestTime").unwrap();
+    let sign: String = <sha2::Sha256 as sha2::Digest>::digest(format!("{token}{time}"))
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(got[0].param("Sign"), Some(sign.as_str()));
+    receiver.stop().await;
+
+    // --help names the variable but never shows its value.
+    let output = Command::new(BIN)
+        .args(["serve", "--help"])
+        .env(CALLBACK_TOKEN_VAR, token)
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        help.contains("--callback-url") && help.contains(CALLBACK_TOKEN_VAR),
+        "{help}"
+    );
+    assert!(!help.contains(token), "{help}");
 }

@@ -8,6 +8,7 @@ mod error_code;
 mod serde_util;
 mod validate;
 
+pub mod callback;
 pub mod im_open_login_svc;
 pub mod profile;
 pub mod report;

@@ -8,16 +8,22 @@
     clippy::panic
 )]
 
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt as _, Full};
+use hyper::body::Incoming;
 use hyper::client::conn::http1::SendRequest;
+use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use serde_json::Value;
 use tencent_im_emulator::{Config, Credentials, Emulator, RateLimit};
 use tencent_im_protocol::{Command, Reply};
-use tokio::net::TcpStream;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::{JoinHandle, JoinSet};
 
 /// A test configuration: the development app, no rate limit.
 pub fn config() -> Config {
@@ -136,4 +142,111 @@ pub fn result_codes(reply: &Value) -> Vec<i64> {
         .iter()
         .map(|i| i["ResultCode"].as_i64().expect("ResultCode"))
         .collect()
+}
+
+/// How a [`Receiver`] answers callbacks.
+#[derive(Debug, Clone, Copy)]
+pub enum Answer {
+    /// HTTP 200 with `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}`.
+    Ack,
+    /// This status, with an empty body.
+    Status(u16),
+    /// The acknowledgement, after this long.
+    Sleep(Duration),
+}
+
+/// One callback as a [`Receiver`] got it.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub path: String,
+    pub query: String,
+    pub body: Value,
+}
+
+impl Received {
+    /// The value of query parameter `key`, if present.
+    pub fn param(&self, key: &str) -> Option<&str> {
+        self.query
+            .split('&')
+            .filter_map(|p| p.split_once('='))
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v)
+    }
+}
+
+/// A local HTTP server that records every request (callback) and answers as told; stopped by
+/// [`Receiver::stop`] (or when dropped, with its runtime).
+pub struct Receiver {
+    addr: SocketAddr,
+    got: Arc<Mutex<Vec<Received>>>,
+    task: JoinHandle<()>,
+}
+
+impl Receiver {
+    pub async fn start(answer: Answer) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let got = Arc::new(Mutex::new(Vec::new()));
+        let record = got.clone();
+        let task = tokio::spawn(async move {
+            // Dropped with this task: aborting it closes every connection.
+            let mut connections = JoinSet::new();
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                let record = record.clone();
+                let service = service_fn(move |req: hyper::Request<Incoming>| {
+                    let record = record.clone();
+                    async move {
+                        let path = req.uri().path().to_owned();
+                        let query = req.uri().query().unwrap_or("").to_owned();
+                        let body = req.into_body().collect().await.unwrap().to_bytes();
+                        let body = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                        record.lock().unwrap().push(Received { path, query, body });
+                        let ack = || {
+                            hyper::Response::new(Full::new(Bytes::from_static(
+                                br#"{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}"#,
+                            )))
+                        };
+                        let response = match answer {
+                            Answer::Ack => ack(),
+                            Answer::Status(status) => {
+                                let mut r = hyper::Response::new(Full::new(Bytes::new()));
+                                *r.status_mut() = hyper::StatusCode::from_u16(status).unwrap();
+                                r
+                            }
+                            Answer::Sleep(pause) => {
+                                tokio::time::sleep(pause).await;
+                                ack()
+                            }
+                        };
+                        Ok::<_, Infallible>(response)
+                    }
+                });
+                connections.spawn(async move {
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        Self { addr, got, task }
+    }
+
+    /// `http://127.0.0.1:PORT{path}`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// The callbacks received so far, in order.
+    pub fn received(&self) -> Vec<Received> {
+        self.got.lock().unwrap().clone()
+    }
+
+    /// Stops the server and closes its connections.
+    pub async fn stop(self) {
+        self.task.abort();
+        let _ = self.task.await;
+    }
 }
