@@ -58,6 +58,9 @@ enum Command {
     /// Read and write the config file's profiles.
     #[command(subcommand)]
     Config(cmd::config::ConfigCommand),
+    /// Receive and verify Tencent's callbacks, or sign a callback URL for tests.
+    #[command(subcommand)]
+    Webhook(cmd::webhook::WebhookCommand),
     /// Generate, verify and decode UserSigs (on this machine: nothing is sent).
     #[command(subcommand)]
     Usersig(cmd::usersig::UsersigCommand),
@@ -138,6 +141,7 @@ async fn run(cli: Cli, out: Out) -> Result<Exit, Failure> {
             cmd::emulator::serve(args).await
         }
         Command::Config(c) => c.run(global, out),
+        Command::Webhook(c) => c.run(global, out).await,
         Command::Usersig(c) => c.run(global, out),
         Command::Logs(c) => c.run(out),
         Command::Doctor => cmd::doctor::run(global, out).await,

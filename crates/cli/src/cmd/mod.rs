@@ -13,3 +13,4 @@ pub(crate) mod import;
 pub(crate) mod logs;
 pub(crate) mod profile;
 pub(crate) mod usersig;
+pub(crate) mod webhook;
