@@ -17,7 +17,7 @@ use hyper::http::uri::{Authority, Parts, PathAndQuery, Scheme};
 use hyper::{Method, Request, Uri};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
-use tencent_im_protocol::{Command, Endpoint, Reply, ReplyError};
+use tencent_im_protocol::{Command, Endpoint, ErrorClass, Reply, ReplyError};
 use tokio::time::Instant;
 use tracing::Instrument;
 use tracing::field::Empty;
@@ -366,9 +366,10 @@ impl Transport {
     ///
     /// One `random` is drawn for the call and sent on every attempt; it is in the
     /// [`Response`] and in every [`TransportError`]. Before each attempt the caller waits for a
-    /// permit of the rate limiter. A failure to resolve or connect to the primary host switches
-    /// to the standby host (if any) for [`Limits::standby_period`] and retries there at once.
-    /// Other failures go to the retry policy.
+    /// permit of the rate limiter; after an attempt answered with a rate-limit code the limiter
+    /// is told ([`RateLimiter::rate_limited`]). A failure to resolve or connect to the primary
+    /// host switches to the standby host (if any) for [`Limits::standby_period`] and retries
+    /// there at once. Other failures go to the retry policy.
     ///
     /// # Errors
     ///
@@ -505,6 +506,12 @@ impl Transport {
                     e
                 }
             };
+            // A rate-limit answer: tell the limiter (a fleet limiter slows every process down).
+            if let ErrorKind::Api(code) = err.kind() {
+                if code.class() == ErrorClass::RateLimited {
+                    inner.limiter.rate_limited(endpoint, code);
+                }
+            }
             let unreachable = matches!(
                 err.kind(),
                 ErrorKind::Connect | ErrorKind::Timeout(TimeoutKind::Connect)

@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use tencent_im_protocol::Endpoint;
+use tencent_im_protocol::{Endpoint, ErrorCode};
 use tokio::time::Instant;
 
 use crate::credentials::BoxFuture;
@@ -16,9 +16,21 @@ use crate::credentials::BoxFuture;
 ///
 /// `acquire` resolves when the caller may send; it never fails. The transport bounds the wait
 /// by the call's total timeout.
+///
+/// After an attempt that Tencent answered with a rate-limit code (60007, 60011, 60018, 60019,
+/// 30540: [`ErrorClass::RateLimited`](tencent_im_protocol::ErrorClass::RateLimited)), the
+/// transport calls [`rate_limited`](Self::rate_limited) before its retry policy decides, so that a
+/// limiter can slow down (a fleet limiter can slow down every process of the app).
 pub trait RateLimiter: Send + Sync + fmt::Debug {
     /// Waits for a permit to call `endpoint`.
     fn acquire(&self, endpoint: Endpoint) -> BoxFuture<'_, ()>;
+
+    /// Tencent answered a call to `endpoint` with the rate-limit code `code` (60011 is app-wide,
+    /// the others concern the endpoint). Called from the call's task: return at once, and do any
+    /// slow work (such as a network write) elsewhere. The default does nothing.
+    fn rate_limited(&self, endpoint: Endpoint, code: ErrorCode) {
+        let _ = (endpoint, code);
+    }
 }
 
 /// A rate: `per_second` permits a second on average, at most `burst` at once.
@@ -49,6 +61,18 @@ impl Rate {
     /// Permits per second.
     pub fn get(self) -> u32 {
         self.per_second
+    }
+
+    /// The most permits handed out at once.
+    ///
+    /// ```
+    /// use tencent_im_transport::Rate;
+    ///
+    /// assert_eq!(Rate::per_second(200).get_burst(), 20);
+    /// assert_eq!(Rate::per_second(200).burst(5).get_burst(), 5);
+    /// ```
+    pub fn get_burst(self) -> u32 {
+        self.burst
     }
 
     fn interval(self) -> Duration {

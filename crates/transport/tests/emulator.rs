@@ -267,6 +267,60 @@ async fn the_emulator_rate_limit_is_retried_with_backoff() {
     emu.stop().await;
 }
 
+/// A limiter that never waits and records what the transport tells it.
+#[derive(Debug, Default)]
+struct Recording {
+    acquired: std::sync::Mutex<Vec<Endpoint>>,
+    rate_limited: std::sync::Mutex<Vec<(Endpoint, ErrorCode)>>,
+}
+
+impl tencent_im_transport::RateLimiter for Recording {
+    fn acquire(&self, endpoint: Endpoint) -> tencent_im_transport::BoxFuture<'_, ()> {
+        self.acquired.lock().unwrap().push(endpoint);
+        Box::pin(std::future::ready(()))
+    }
+
+    fn rate_limited(&self, endpoint: Endpoint, code: ErrorCode) {
+        self.rate_limited.lock().unwrap().push((endpoint, code));
+    }
+}
+
+#[tokio::test]
+async fn the_limiter_is_told_of_rate_limit_answers_and_of_nothing_else() {
+    // One friend_add a second: the second call in a row gets 60007.
+    let emu = emulator(Config::default().endpoint_rate(Endpoint::FriendAdd, 1)).await;
+    let limiter = Arc::new(Recording::default());
+    let transport = builder(&emu, Sigs::new(&emu))
+        .rate_limiter(limiter.clone())
+        .build()
+        .unwrap();
+    // A transient failure, then a success: not rate limits.
+    emu.inject(FaultKind::Error30006, 1);
+    transport.execute(&friend_add()).await.unwrap();
+    assert!(limiter.rate_limited.lock().unwrap().is_empty());
+    // Over the emulator's rate: told after every attempt answered with 60007, before the retry
+    // policy decides (the call may end either way).
+    let result = transport.execute(&friend_add()).await.map(|r| r.attempts());
+    let told = limiter.rate_limited.lock().unwrap().clone();
+    let limited = emu
+        .journal()
+        .iter()
+        .filter(|e| e.error_code == Some(60007))
+        .count();
+    assert!(limited >= 1, "{:?}", emu.journal());
+    assert_eq!(
+        told,
+        vec![(Endpoint::FriendAdd, ErrorCode::REST_RATE_LIMITED); limited]
+    );
+    // Every attempt waited for a permit first.
+    assert_eq!(
+        limiter.acquired.lock().unwrap().len(),
+        emu.journal().len(),
+        "{result:?}"
+    );
+    emu.stop().await;
+}
+
 #[tokio::test]
 async fn fails_over_to_the_standby_host_and_comes_back() {
     // A free port on which nothing listens yet: the primary.
