@@ -51,6 +51,20 @@ pub(crate) struct GlobalArgs {
     /// Also trust the CA certificates of this PEM file (e.g. a corporate proxy's).
     #[arg(long, global = true, value_name = "PATH")]
     pub(crate) ca_cert: Option<PathBuf>,
+    /// Share the app's rate limit with every process using the same Redis (a fleet, or imports
+    /// from several machines): redis:// or rediss:// URL, with a password if any.
+    #[arg(
+        long,
+        global = true,
+        env = "TIM_REDIS_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    pub(crate) redis: Option<String>,
+    /// With --redis: how many processes share the quota, for the local fallback's share when
+    /// Redis does not answer (default 1).
+    #[arg(long, global = true, env = "TIM_FLEET_SIZE", value_name = "N")]
+    pub(crate) fleet_size: Option<u32>,
     /// Print one JSON document (JSON lines for streams) on stdout instead of tables.
     #[arg(long, global = true)]
     pub(crate) json: bool,
@@ -87,6 +101,7 @@ impl std::fmt::Debug for GlobalArgs {
             .field("endpoint", &self.endpoint)
             .field("profile", &self.profile)
             .field("config", &self.config)
+            .field("redis", &redacted(&self.redis))
             .field("json", &self.json)
             .finish_non_exhaustive()
     }
@@ -199,6 +214,22 @@ impl GlobalArgs {
                 .add_root_pem(&pem)
                 .map_err(|e| Failure::config(format!("--ca-cert {}: {e}", path.display())))?;
             builder = builder.tls(tls);
+        }
+        if let Some(url) = self.redis.as_deref().filter(|u| !u.trim().is_empty()) {
+            // from_lookup succeeded, so the SDKAppID parses.
+            let sdkappid = s
+                .sdkappid
+                .as_deref()
+                .and_then(|id| id.trim().parse().ok())
+                .unwrap_or_default();
+            let mut limiter = tencent_im_ratelimit_redis::RedisRateLimiter::builder(url, sdkappid);
+            if let Some(n) = self.fleet_size {
+                limiter = limiter.fleet_size(n);
+            }
+            let limiter = limiter.build().map_err(|e| {
+                Failure::config(format!("--redis: {}", crate::output::with_causes(&e)))
+            })?;
+            builder = builder.rate_limiter(std::sync::Arc::new(limiter));
         }
         Ok(builder)
     }

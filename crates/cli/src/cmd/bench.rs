@@ -149,7 +149,8 @@ async fn friend_add(args: FriendAddArgs, global: &GlobalArgs, out: Out) -> Resul
                 probe.sdkappid()
             )));
         }
-        let default: Option<Arc<dyn RateLimiter>> = if region {
+        // A fleet limiter given with --redis is kept unless --rate replaces it.
+        let default: Option<Arc<dyn RateLimiter>> = if region || global.redis.is_some() {
             None
         } else {
             Some(Arc::new(Unlimited))
