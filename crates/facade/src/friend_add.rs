@@ -197,7 +197,11 @@ impl FriendAddCall {
             )));
         }
         let spec = Spec::write(&self.from);
-        batch::call(&self.client, self.request(), Some(self.from), spec).await
+        let mut request = FriendAdd::new(self.from, self.items);
+        request.add_type = self.add_type;
+        request.force_add = self.force;
+        let from = Some(request.from_account.clone());
+        batch::call(&self.client, request, from, spec).await
     }
 }
 

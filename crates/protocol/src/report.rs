@@ -336,12 +336,27 @@ pub fn match_results<'q, 'r, R: BatchItem>(
     (found, discrepancies)
 }
 
+/// Up to this many results and requested accounts, lookups scan the lists instead of hashing:
+/// the one-item friend_add of the facade's CPU target in `docs/benchmarks.md` builds no map.
+const LINEAR_UP_TO: usize = 8;
+
+/// The first result of each account: the reply's list itself when it is short, a map otherwise.
+enum Lookup<'r, R> {
+    Scan(&'r [R]),
+    Map(HashMap<&'r str, &'r R>),
+}
+
+impl<'r, R: BatchItem> Lookup<'r, R> {
+    fn get(&self, account: &str) -> Option<&'r R> {
+        match self {
+            Self::Scan(results) => results.iter().find(|r| r.account() == account),
+            Self::Map(map) => map.get(account).copied(),
+        }
+    }
+}
+
 /// The matched results, the discrepancies and the first result of each account.
-type Indexed<'r, R> = (
-    Vec<Option<&'r R>>,
-    Vec<Discrepancy>,
-    HashMap<&'r str, &'r R>,
-);
+type Indexed<'r, R> = (Vec<Option<&'r R>>, Vec<Discrepancy>, Lookup<'r, R>);
 
 /// [`match_results`], also returning the first result of each account by account.
 fn match_indexed<'q, 'r, R: BatchItem>(
@@ -349,23 +364,36 @@ fn match_indexed<'q, 'r, R: BatchItem>(
     results: &'r [R],
 ) -> Indexed<'r, R> {
     let mut discrepancies = Vec::new();
-    let mut by_account: HashMap<&str, &R> = HashMap::with_capacity(results.len());
-    for item in results {
-        match by_account.entry(item.account()) {
-            Entry::Vacant(slot) => {
-                slot.insert(item);
+    let small = results.len() <= LINEAR_UP_TO && requested.len() <= LINEAR_UP_TO;
+    let lookup = if small {
+        for (i, item) in results.iter().enumerate() {
+            if results[..i].iter().any(|r| r.account() == item.account()) {
+                discrepancies.push(Discrepancy::DuplicateResult {
+                    account: item.account().to_owned(),
+                });
             }
-            Entry::Occupied(_) => discrepancies.push(Discrepancy::DuplicateResult {
-                account: item.account().to_owned(),
-            }),
         }
-    }
+        Lookup::Scan(results)
+    } else {
+        let mut by_account: HashMap<&str, &R> = HashMap::with_capacity(results.len());
+        for item in results {
+            match by_account.entry(item.account()) {
+                Entry::Vacant(slot) => {
+                    slot.insert(item);
+                }
+                Entry::Occupied(_) => discrepancies.push(Discrepancy::DuplicateResult {
+                    account: item.account().to_owned(),
+                }),
+            }
+        }
+        Lookup::Map(by_account)
+    };
 
     let mut found = Vec::with_capacity(requested.len());
-    let mut requested_set: HashSet<&str> = HashSet::with_capacity(requested.len());
+    let mut requested_list: Vec<&str> = Vec::with_capacity(requested.len());
     for account in requested {
-        requested_set.insert(account);
-        let item = by_account.get(account).copied();
+        requested_list.push(account);
+        let item = lookup.get(account);
         if item.is_none() {
             discrepancies.push(Discrepancy::MissingResult {
                 account: account.to_owned(),
@@ -373,15 +401,21 @@ fn match_indexed<'q, 'r, R: BatchItem>(
         }
         found.push(item);
     }
+    let requested_set: Option<HashSet<&str>> =
+        (!small).then(|| requested_list.iter().copied().collect());
+    let was_requested = |account: &str| match &requested_set {
+        Some(set) => set.contains(account),
+        None => requested_list.contains(&account),
+    };
     for item in results {
-        if !requested_set.contains(item.account()) {
+        if !was_requested(item.account()) {
             discrepancies.push(Discrepancy::UnexpectedResult {
                 account: item.account().to_owned(),
                 code: item.result_code(),
             });
         }
     }
-    (found, discrepancies, by_account)
+    (found, discrepancies, lookup)
 }
 
 /// Matches a batch reply's results to the requested accounts.
@@ -400,15 +434,14 @@ pub fn reconcile<'q, 'r, R: BatchItem>(
 ) -> (Vec<Option<&'r R>>, Vec<Discrepancy>) {
     let (found, mut discrepancies, by_account) = match_indexed(requested, results);
 
-    let mut listed: HashMap<&str, AccountList> =
-        HashMap::with_capacity(fail_accounts.len() + invalid_accounts.len());
+    let mut listed: Vec<&str> = Vec::with_capacity(fail_accounts.len() + invalid_accounts.len());
     for (list, accounts) in [
         (AccountList::FailAccount, fail_accounts),
         (AccountList::InvalidAccount, invalid_accounts),
     ] {
         for account in accounts {
-            listed.insert(account, list);
-            match by_account.get(account.as_str()) {
+            listed.push(account);
+            match by_account.get(account) {
                 None => discrepancies.push(Discrepancy::ListedWithoutResult {
                     account: account.clone(),
                     list,
@@ -423,9 +456,15 @@ pub fn reconcile<'q, 'r, R: BatchItem>(
             }
         }
     }
+    let listed_set: Option<HashSet<&str>> =
+        (listed.len() > LINEAR_UP_TO).then(|| listed.iter().copied().collect());
+    let is_listed = |account: &str| match &listed_set {
+        Some(set) => set.contains(account),
+        None => listed.contains(&account),
+    };
     for item in results {
         let code = item.result_code();
-        if !code.is_ok() && !listed_ok.contains(&code) && !listed.contains_key(item.account()) {
+        if !code.is_ok() && !listed_ok.contains(&code) && !is_listed(item.account()) {
             discrepancies.push(Discrepancy::FailedButNotListed {
                 account: item.account().to_owned(),
                 code,
@@ -433,4 +472,68 @@ pub fn reconcile<'q, 'r, R: BatchItem>(
         }
     }
     (found, discrepancies)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sns::ResultItem;
+
+    /// The same odd reply, short enough to be scanned and padded past [`LINEAR_UP_TO`] so that it
+    /// is hashed: both paths find the same discrepancies in the same order.
+    #[test]
+    fn short_and_long_replies_are_reconciled_alike() {
+        let run = |padding: usize| {
+            let mut requested: Vec<String> = ["a", "b", "c", "d"].map(String::from).to_vec();
+            let mut results = vec![
+                ResultItem::new("a", ErrorCode::OK, ""),
+                ResultItem::new("a", ErrorCode::new(30006), ""),
+                ResultItem::new("c", ErrorCode::new(30003), ""),
+                ResultItem::new("d", ErrorCode::new(30001), "x"),
+                ResultItem::new("z", ErrorCode::OK, ""),
+            ];
+            for i in 0..padding {
+                requested.push(format!("p{i}"));
+                results.push(ResultItem::new(format!("p{i}"), ErrorCode::OK, ""));
+            }
+            let fail = ["d", "a", "q"].map(String::from);
+            let (found, discrepancies) = reconcile(
+                requested.iter().map(String::as_str),
+                &results,
+                &fail,
+                &[],
+                &[ErrorCode::SNS_PENDING],
+            );
+            let found: Vec<Option<ErrorCode>> = found
+                .iter()
+                .take(4)
+                .map(|r| r.map(|r| r.result_code))
+                .collect();
+            (found, discrepancies)
+        };
+        let short = run(0);
+        let long = run(LINEAR_UP_TO * 2);
+        assert_eq!(short, long);
+        assert_eq!(
+            short.0,
+            [
+                Some(ErrorCode::OK),
+                None,
+                Some(ErrorCode::new(30003)),
+                Some(ErrorCode::new(30001))
+            ]
+        );
+        let kinds: Vec<String> = short.1.iter().map(|d| d.to_string()).collect();
+        assert_eq!(
+            kinds,
+            [
+                "several ResultItems for account \"a\"",
+                "no ResultItem for requested account \"b\"",
+                "ResultItem for account \"z\" (code 0) that was not requested",
+                "account \"a\" is in Fail_Account but its ResultItem reports success",
+                "account \"q\" is in Fail_Account but has no ResultItem",
+                "account \"c\" failed with code 30003 but is in neither Fail_Account nor Invalid_Account",
+            ]
+        );
+    }
 }
