@@ -17,7 +17,7 @@ pub(crate) enum ConfigCommand {
         /// The value.
         value: String,
     },
-    /// Every profile and its settings (the secret key shown as <redacted>).
+    /// Every profile and its settings (the secret key shown redacted).
     List,
 }
 
