@@ -143,20 +143,21 @@ impl SenderLocks {
     }
 }
 
-/// What a list call is: whose write it is, and whether failed items may be resent.
+/// What a list call is: a write of its `From_Account` or not, and whether failed items may be
+/// resent.
 pub(crate) struct Spec {
-    /// The `From_Account` whose writes are serialized; `None` for reads and account commands.
-    pub(crate) writer: Option<String>,
+    /// Whether the call's writes are serialized with the other writes for its `From_Account`.
+    pub(crate) serialize: bool,
     /// Whether items failing with 30006/30007/30008 are resent (retry-safe writes only).
     pub(crate) resend_items: bool,
 }
 
 impl Spec {
-    /// A write for `from`: serialized with `from`'s other writes, items failing with 30006,
-    /// 30007 or 30008 resent (the writes of this crate end well when repeated).
-    pub(crate) fn write(from: &str) -> Self {
+    /// A write for the call's `From_Account`: serialized with its other writes, items failing
+    /// with 30006, 30007 or 30008 resent (the writes of this crate end well when repeated).
+    pub(crate) fn write() -> Self {
         Self {
-            writer: Some(from.to_owned()),
+            serialize: true,
             resend_items: true,
         }
     }
@@ -164,7 +165,7 @@ impl Spec {
     /// A read, or an account command: neither serialized nor resent item by item.
     pub(crate) fn read() -> Self {
         Self {
-            writer: None,
+            serialize: false,
             resend_items: false,
         }
     }
@@ -187,7 +188,8 @@ impl<O> Run<O> {
     }
 }
 
-/// Sends `request` (already validated as a whole) in parts of at most the client's cap.
+/// Sends `request` (already validated as a whole) for `from` in parts of at most the client's
+/// cap.
 pub(crate) async fn run<C>(
     client: &Client,
     request: C,
@@ -197,7 +199,7 @@ pub(crate) async fn run<C>(
 where
     C: ListCommand + Sync,
 {
-    let _guard = match &spec.writer {
+    let _guard = match from.as_deref().filter(|_| spec.serialize) {
         Some(writer) => Some(client.inner.locks.lock(writer).await),
         None => None,
     };

@@ -34,7 +34,7 @@ impl Client {
         I::Item: AsRef<str>,
     {
         let from = from.into();
-        let spec = Spec::write(&from);
+        let spec = Spec::write();
         batch::call(
             self,
             BlackListAdd::new(from.clone(), owned(to_accounts)),

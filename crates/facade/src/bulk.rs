@@ -408,11 +408,12 @@ where
         async move {
             match work {
                 Work::Request(key, items) => {
+                    let sender = G::sender(&key);
                     let spec = Spec {
-                        writer: G::sender(&key),
+                        serialize: sender.is_some(),
                         resend_items: G::RESEND_ITEMS,
                     };
-                    batch::run(&client, G::command(&key, items), G::sender(&key), spec)
+                    batch::run(&client, G::command(&key, items), sender, spec)
                         .await
                         .report
                 }

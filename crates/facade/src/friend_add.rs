@@ -196,7 +196,7 @@ impl FriendAddCall {
                 },
             )));
         }
-        let spec = Spec::write(&self.from);
+        let spec = Spec::write();
         let mut request = FriendAdd::new(self.from, self.items);
         request.add_type = self.add_type;
         request.force_add = self.force;

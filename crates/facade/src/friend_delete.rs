@@ -37,7 +37,7 @@ impl Client {
         I::Item: AsRef<str>,
     {
         let from = from.into();
-        let spec = Spec::write(&from);
+        let spec = Spec::write();
         let request = FriendDelete::new(from.clone(), owned(to_accounts)).delete_type(delete_type);
         batch::call(self, request, Some(from), spec).await
     }
