@@ -2,13 +2,11 @@
 //! holding the sender's write lock, items that failed with a retryable item code resent, and
 //! every outcome put back at its index in the caller's list.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
-use std::sync::{Arc, Mutex, Weak};
+use std::hash::{BuildHasher, RandomState};
 use std::time::Duration;
 
 use tencent_im_protocol::{ErrorClass, ItemFailure, ItemOutcome, ItemReport, ListCommand};
-use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
+use tokio::sync::{Mutex as AsyncMutex, MutexGuard};
 
 use crate::client::Client;
 use crate::error::Error;
@@ -89,57 +87,35 @@ fn resend(failure: &ItemFailure) -> bool {
         )
 }
 
-/// One lock per `From_Account`, so that one sender's writes never overlap (30008) while
-/// different senders run at once. Locks live as long as someone holds or waits for them.
-///
-/// The table is keyed by a keyed 64-bit hash of the account (SipHash with this client's random
-/// keys), computed once per call: no copy of the name is allocated and the table does not hash
-/// again. Two accounts whose hashes collide (about 2^-64 for a pair, not steerable without the
-/// keys) would only wait for each other.
-#[derive(Debug, Default)]
+/// How many write locks a client keeps (see [`SenderLocks`]).
+const SENDER_LOCKS: usize = 1024;
+
+/// The write locks that keep one sender's writes from overlapping (30008) while different
+/// senders run at once: a fixed set of locks, each `From_Account` always taking the one its
+/// keyed hash (SipHash with this client's random keys) picks. Nothing is allocated or swept per
+/// sender; two senders that share a lock (1 in 1,024 for a pair) only wait for each other.
+/// (For the facade's CPU target in `docs/benchmarks.md`: a table of one lock per sender cost an
+/// allocation and two hashes per call.)
+#[derive(Debug)]
 pub(crate) struct SenderLocks {
     keys: RandomState,
-    locks: Mutex<HashMap<u64, Weak<AsyncMutex<()>>, BuildHasherDefault<Prehashed>>>,
+    locks: Box<[AsyncMutex<()>]>,
 }
 
-/// The hasher of [`SenderLocks`]' table, whose keys are hashes already.
-#[derive(Debug, Default)]
-struct Prehashed(u64);
-
-impl Hasher for Prehashed {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+impl Default for SenderLocks {
+    fn default() -> Self {
+        Self {
+            keys: RandomState::new(),
+            locks: (0..SENDER_LOCKS).map(|_| AsyncMutex::new(())).collect(),
         }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
     }
 }
 
 impl SenderLocks {
-    pub(crate) async fn lock(&self, from: &str) -> OwnedMutexGuard<()> {
-        let lock = {
-            let key = self.keys.hash_one(from);
-            let mut locks = self.locks.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some(lock) = locks.get(&key).and_then(Weak::upgrade) {
-                lock
-            } else {
-                // Forget the senders nobody holds any more, now and then.
-                if locks.len() >= 1024 && locks.len().is_power_of_two() {
-                    locks.retain(|_, l| l.strong_count() > 0);
-                }
-                let lock = Arc::new(AsyncMutex::new(()));
-                locks.insert(key, Arc::downgrade(&lock));
-                lock
-            }
-        };
-        lock.lock_owned().await
+    pub(crate) async fn lock(&self, from: &str) -> MutexGuard<'_, ()> {
+        // The remainder is below SENDER_LOCKS, so the conversion never truncates.
+        let index = (self.keys.hash_one(from) % SENDER_LOCKS as u64) as usize;
+        self.locks[index].lock().await
     }
 }
 
