@@ -67,10 +67,10 @@ pub(crate) const STEPS: [Step; 8] = [
         args: &[
             "run",
             "--package",
-            "tencent-im",
-            "--example",
-            "demo",
+            "tencent-im-cli",
             "--locked",
+            "--",
+            "demo",
         ],
         deny_rustdoc_warnings: false,
         prepare: Some(without_credentials),
@@ -404,7 +404,7 @@ mod tests {
         );
         assert_eq!(
             describe("example"),
-            "cargo run --package tencent-im --example demo --locked"
+            "cargo run --package tencent-im-cli --locked -- demo"
         );
         assert_eq!(
             describe("interop"),

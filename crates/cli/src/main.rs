@@ -38,8 +38,14 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Play every friend_add outcome against an emulator started in this process.
-    Demo,
+    /// The main job: add friends and report every account's outcome. Without credentials it
+    /// plays every outcome against an emulator started in this process; with TIM_SDKAPPID,
+    /// TIM_IDENTIFIER and TIM_SECRET_KEY (or their flags) it adds TO... to FROM in your app.
+    Demo {
+        /// With credentials: the account friends are added for, then the accounts to add.
+        #[arg(value_name = "FROM TO")]
+        accounts: Vec<String>,
+    },
     /// Add, check, list and delete friends.
     #[command(subcommand)]
     Friend(cmd::friend::FriendCommand),
@@ -132,7 +138,7 @@ fn main() -> ExitCode {
 async fn run(cli: Cli, out: Out) -> Result<Exit, Failure> {
     let global = &cli.global;
     match cli.command {
-        Command::Demo => cmd::demo::run(out).await,
+        Command::Demo { accounts } => cmd::demo::run(global, out, accounts).await,
         Command::Friend(c) => c.run(global, out).await,
         Command::Account(c) => c.run(global, out).await,
         Command::Profile(c) => c.run(global, out).await,

@@ -424,3 +424,28 @@ async fn demo_shows_every_outcome() {
     }
     assert_eq!(doc["friend_check"]["items"][0]["outcome"], "both_way");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn demo_with_credentials_adds_the_accounts_given_in_the_app() {
+    let emu = emulator().await;
+    let tim = Tim::new(&emu);
+    let out = tim.run(&["--json", "demo", "alice", "bob", "nobody"]).await;
+    assert_eq!(code(&out), 1, "nobody fails: {}", stderr(&out));
+    let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(doc["friend_add"]["items"][0]["outcome"], "pending");
+    assert_eq!(doc["friend_add"]["items"][1]["code"], 30003);
+    assert_eq!(doc["friend_check"]["items"][0]["outcome"], "no_relation");
+    assert!(
+        emu.app_state().accounts["alice"]
+            .pending_out
+            .contains_key("bob")
+    );
+
+    // Credentials but no accounts: nothing is sent.
+    let before = emu.journal().len();
+    let out = tim.run(&["demo"]).await;
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("give FROM TO"), "{}", stderr(&out));
+    assert_eq!(emu.journal().len(), before);
+    emu.stop().await;
+}
