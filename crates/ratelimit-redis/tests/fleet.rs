@@ -265,7 +265,8 @@ async fn four_busy_members_share_one_quota() {
         })
         .collect();
     let start = now_us() + 1_500_000;
-    let run = Duration::from_secs(10);
+    // The 20 s window.
+    let run = Duration::from_secs(20);
     let logs = run_fleet(&redis, sdkappid, &sig, members, start, run).await;
     assert_quota_held(&logs, start, run);
     // Every member got a share.
@@ -294,7 +295,8 @@ async fn one_busy_member_gets_the_whole_quota() {
         })
         .collect();
     let start = now_us() + 1_500_000;
-    let run = Duration::from_secs(10);
+    // The 20 s window.
+    let run = Duration::from_secs(20);
     let logs = run_fleet(&redis, sdkappid, &sig, members, start, run).await;
     assert_quota_held(&logs, start, run);
     for log in &logs[1..] {
