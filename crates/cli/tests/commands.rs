@@ -2,6 +2,8 @@
 //! exit codes, the config file and secrets.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -15,36 +17,13 @@ struct Tim {
     admin: String,
     key: String,
     config: std::path::PathBuf,
-    _dir: TempDir,
+    _dir: common::TempDir,
 }
-
-/// A directory removed when dropped.
-struct TempDir(std::path::PathBuf);
-
-impl TempDir {
-    fn new() -> Self {
-        let dir = std::env::temp_dir().join(format!(
-            "tim-test-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
 
 impl Tim {
     fn new(emulator: &Emulator) -> Self {
         let app = emulator.credentials();
-        let dir = TempDir::new();
+        let dir = common::TempDir::new("commands");
         Self {
             endpoint: emulator.base_url(),
             sdkappid: app.sdkappid().to_string(),
@@ -57,14 +36,7 @@ impl Tim {
 
     fn command(&self, env: bool) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_tim"));
-        for var in [
-            "TIM_SDKAPPID",
-            "TIM_IDENTIFIER",
-            "TIM_SECRET_KEY",
-            "TIM_REGION",
-            "TIM_ENDPOINT",
-            "TIM_PROFILE",
-        ] {
+        for var in common::TIM_VARS {
             cmd.env_remove(var);
         }
         cmd.env("TIM_CONFIG", &self.config);

@@ -2,6 +2,8 @@
 //! back, and only authentic callbacks are printed.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -14,15 +16,7 @@ const TOKEN: &str = "tim-webhook-test-token";
 
 fn tim() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tim"));
-    for var in [
-        "TIM_SDKAPPID",
-        "TIM_IDENTIFIER",
-        "TIM_SECRET_KEY",
-        "TIM_REGION",
-        "TIM_ENDPOINT",
-        "TIM_PROFILE",
-        "TIM_CALLBACK_TOKEN",
-    ] {
+    for var in common::TIM_VARS.iter().chain(&["TIM_CALLBACK_TOKEN"]) {
         cmd.env_remove(var);
     }
     cmd.env("TIM_CONFIG", "/nonexistent/tim-test-config.toml");
