@@ -1,6 +1,10 @@
 //! Reading the file of an import: CSV with a header, JSON lines, or one value per line; from a
 //! path or stdin (`-`), gzip-compressed or not.
 //!
+//! A file is read as a stream, one record at a time, as often as the import needs (once to
+//! validate it, once to send it): memory does not grow with its size. Stdin cannot be read
+//! twice: it is held in memory.
+//!
 //! The CSV reader is strict on purpose (RFC 4180): a quote inside an unquoted field, text after
 //! a closing quote, a quote never closed, a field over [`MAX_FIELD_BYTES`], a record with more or
 //! fewer fields than the header and invalid UTF-8 are each reported with their line, so that a
@@ -8,8 +12,13 @@
 //! (such as the `csv` crate's) turn `"bo"b` into `bob` and let an unclosed quote swallow the rest
 //! of the file.
 
+use std::collections::VecDeque;
 use std::fmt;
-use std::io::Read;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Cursor, Read};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::SystemTime;
 
 use clap::ValueEnum;
 
@@ -21,6 +30,15 @@ pub(crate) const MAX_FIELD_BYTES: usize = 4096;
 
 /// How many input errors are shown before "… and N more".
 pub(crate) const MAX_ERRORS_SHOWN: usize = 20;
+
+/// How much of the start of the input format detection looks at, at most.
+const HEAD_BYTES: u64 = 64 << 10;
+
+/// The read buffer of a file.
+const BUFFER_BYTES: usize = 256 << 10;
+
+const BOM: &[u8] = b"\xef\xbb\xbf";
+const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
 
 /// The format of an import file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -37,7 +55,7 @@ pub(crate) enum Format {
 }
 
 /// The columns of one kind of import: the first `required` are required.
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Schema {
     /// Column names, lower case.
     pub(crate) columns: &'static [&'static str],
@@ -87,92 +105,318 @@ impl fmt::Display for LineError {
     }
 }
 
-/// The input errors as one failure (exit code 2): the first [`MAX_ERRORS_SHOWN`] in line order,
-/// then how many more.
-pub(crate) fn failure(source: &str, mut errors: Vec<LineError>) -> Failure {
-    errors.sort_by_key(|e| e.line);
-    let mut message = format!(
-        "{source}: {} error{} in the input; nothing was sent",
-        errors.len(),
-        if errors.len() == 1 { "" } else { "s" }
-    );
-    for e in errors.iter().take(MAX_ERRORS_SHOWN) {
-        message.push_str("\n  ");
-        message.push_str(&e.to_string());
-    }
-    if errors.len() > MAX_ERRORS_SHOWN {
-        message.push_str(&format!(
-            "\n  … and {} more",
-            errors.len() - MAX_ERRORS_SHOWN
-        ));
-    }
-    Failure::usage(message)
+/// The errors of an input as they are found: how many, and the first [`MAX_ERRORS_SHOWN`] in
+/// line order (those shown), so that a file with an error on every line does not fill memory.
+#[derive(Debug, Default)]
+pub(crate) struct Errors {
+    shown: Vec<LineError>,
+    count: usize,
 }
 
-/// The bytes of an import file and how to name it in messages.
+impl Errors {
+    /// Counts `error`, and keeps it if it is among the first by line.
+    pub(crate) fn push(&mut self, error: LineError) {
+        self.count += 1;
+        if self.shown.len() == MAX_ERRORS_SHOWN
+            && self
+                .shown
+                .last()
+                .is_some_and(|last| last.line <= error.line)
+        {
+            return;
+        }
+        // After the errors of the same line found before it, as a stable sort would put it.
+        let at = self.shown.partition_point(|e| e.line <= error.line);
+        self.shown.insert(at, error);
+        self.shown.truncate(MAX_ERRORS_SHOWN);
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The errors kept, in line order.
+    #[cfg(test)]
+    pub(crate) fn shown(&self) -> &[LineError] {
+        &self.shown
+    }
+
+    /// The errors as one failure (exit code 2): the first [`MAX_ERRORS_SHOWN`] in line order,
+    /// then how many more.
+    pub(crate) fn failure(&self, source: &str) -> Failure {
+        let mut message = format!(
+            "{source}: {} error{} in the input; nothing was sent",
+            self.count,
+            if self.count == 1 { "" } else { "s" }
+        );
+        for e in &self.shown {
+            message.push_str("\n  ");
+            message.push_str(&e.to_string());
+        }
+        if self.count > self.shown.len() {
+            message.push_str(&format!("\n  … and {} more", self.count - self.shown.len()));
+        }
+        Failure::usage(message)
+    }
+}
+
+/// When and how big a file was, to notice that it changed between two readings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Stamp {
+    len: u64,
+    modified: Option<SystemTime>,
+}
+
+impl Stamp {
+    fn of(file: &File) -> io::Result<Self> {
+        let metadata = file.metadata()?;
+        Ok(Self {
+            len: metadata.len(),
+            modified: metadata.modified().ok(),
+        })
+    }
+}
+
+/// Where the input is.
 #[derive(Debug)]
-pub(crate) struct Input {
+enum Origin {
+    /// Stdin, which cannot be read twice: its bytes, decompressed, without a byte order mark.
+    Memory(Arc<[u8]>),
+    /// A file, read again each time, and how it was when first opened.
+    File { path: PathBuf, stamp: Stamp },
+}
+
+/// An import file: its name in messages and how to read it, as many times as needed.
+#[derive(Debug)]
+pub(crate) struct Source {
     /// The path as given, or `stdin`.
-    pub(crate) name: String,
-    pub(crate) bytes: Vec<u8>,
+    name: String,
+    origin: Origin,
 }
 
-/// Reads `path` (`-` for stdin) whole, gunzipping it if it starts with the gzip magic bytes and
-/// dropping a UTF-8 byte order mark.
-pub(crate) fn read(path: &str) -> Result<Input, Failure> {
-    let name = if path == "-" {
-        "stdin".to_owned()
-    } else {
-        path.to_owned()
-    };
-    let mut bytes = Vec::new();
-    let read = if path == "-" {
-        std::io::stdin().lock().read_to_end(&mut bytes)
-    } else {
-        std::fs::File::open(path).and_then(|mut f| f.read_to_end(&mut bytes))
-    };
-    read.map_err(|e| Failure::usage(format!("cannot read {name}: {e}")))?;
-    if bytes.starts_with(&[0x1f, 0x8b]) {
-        let mut plain = Vec::new();
-        flate2::read::MultiGzDecoder::new(bytes.as_slice())
-            .read_to_end(&mut plain)
-            .map_err(|e| Failure::usage(format!("cannot decompress {name} (gzip): {e}")))?;
-        bytes = plain;
+impl Source {
+    /// Opens `path` (`-` for stdin, read whole now, gunzipped if it starts with the gzip magic
+    /// bytes); a file is only checked here, and read by [`records`](Self::records).
+    pub(crate) fn open(path: &str) -> Result<Self, Failure> {
+        if path == "-" {
+            let name = "stdin".to_owned();
+            let mut bytes = Vec::new();
+            std::io::stdin()
+                .lock()
+                .read_to_end(&mut bytes)
+                .map_err(|e| Failure::usage(format!("cannot read {name}: {e}")))?;
+            if bytes.starts_with(GZIP_MAGIC) {
+                let mut plain = Vec::new();
+                flate2::read::MultiGzDecoder::new(bytes.as_slice())
+                    .read_to_end(&mut plain)
+                    .map_err(|e| Failure::usage(format!("cannot decompress {name} (gzip): {e}")))?;
+                bytes = plain;
+            }
+            if bytes.starts_with(BOM) {
+                bytes.drain(..BOM.len());
+            }
+            return Ok(Self::memory(name, bytes));
+        }
+        let name = path.to_owned();
+        let file =
+            File::open(path).map_err(|e| Failure::usage(format!("cannot read {name}: {e}")))?;
+        let stamp =
+            Stamp::of(&file).map_err(|e| Failure::usage(format!("cannot read {name}: {e}")))?;
+        if file.metadata().is_ok_and(|m| m.is_dir()) {
+            return Err(Failure::usage(format!(
+                "cannot read {name}: it is a directory"
+            )));
+        }
+        Ok(Self {
+            name,
+            origin: Origin::File {
+                path: PathBuf::from(path),
+                stamp,
+            },
+        })
     }
-    if bytes.starts_with(b"\xef\xbb\xbf") {
-        bytes.drain(..3);
+
+    /// An input held in memory, as it is.
+    pub(crate) fn memory(name: impl Into<String>, bytes: Vec<u8>) -> Self {
+        Self {
+            name: name.into(),
+            origin: Origin::Memory(bytes.into()),
+        }
     }
-    Ok(Input { name, bytes })
+
+    /// The path as given, or `stdin`.
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The records of the input as `schema` names them, one at a time, from its start. A file
+    /// that changed since it was opened is an error.
+    pub(crate) fn records(&self, schema: Schema, format: Format) -> Result<Records<'_>, Failure> {
+        let (mut reader, gzip): (Box<dyn BufRead + '_>, bool) = match &self.origin {
+            Origin::Memory(bytes) => (Box::new(&bytes[..]), false),
+            Origin::File { path, stamp } => {
+                let cannot =
+                    |e: io::Error| Failure::usage(format!("cannot read {}: {e}", self.name));
+                let file = File::open(path).map_err(cannot)?;
+                if Stamp::of(&file).map_err(cannot)? != *stamp {
+                    return Err(Failure::usage(format!(
+                        "{} changed while it was imported: run the import again",
+                        self.name
+                    )));
+                }
+                let mut buffered = BufReader::with_capacity(BUFFER_BYTES, file);
+                let gzip = buffered.fill_buf().map_err(cannot)?.starts_with(GZIP_MAGIC);
+                if gzip {
+                    let decoder = flate2::bufread::MultiGzDecoder::new(buffered);
+                    (
+                        Box::new(BufReader::with_capacity(BUFFER_BYTES, decoder)),
+                        true,
+                    )
+                } else {
+                    (Box::new(buffered), false)
+                }
+            }
+        };
+        let read_error = |e: io::Error| self.read_error(gzip, &e);
+        // The start of the input, for the format: lines up to the first one that is not blank.
+        let mut head = Vec::new();
+        loop {
+            let before = head.len();
+            let n = (&mut reader)
+                .take(HEAD_BYTES)
+                .read_until(b'\n', &mut head)
+                .map_err(read_error)?;
+            if n == 0 || head.len() as u64 >= HEAD_BYTES {
+                break;
+            }
+            let line = head.get(before..).unwrap_or_default();
+            if line.iter().any(|b| !b.is_ascii_whitespace()) {
+                break;
+            }
+        }
+        if head.starts_with(BOM) {
+            head.drain(..BOM.len());
+        }
+        let format = match format {
+            Format::Auto => detect(&head, &schema),
+            other => other,
+        };
+        let bytes = Bytes::new(Box::new(Cursor::new(head).chain(reader)));
+        let parser = match format {
+            Format::Jsonl => Parser::Jsonl(bytes),
+            Format::Lines => Parser::Lines(bytes),
+            Format::Csv | Format::Auto => Parser::Csv(Csv::new(bytes, schema)),
+        };
+        Ok(Records {
+            source: self,
+            gzip,
+            schema,
+            parser,
+            line: 0,
+            queued: VecDeque::new(),
+        })
+    }
+
+    /// A read error of this input, as a failure.
+    fn read_error(&self, gzip: bool, error: &io::Error) -> Failure {
+        if gzip {
+            Failure::usage(format!("cannot decompress {} (gzip): {error}", self.name))
+        } else {
+            Failure::usage(format!("cannot read {}: {error}", self.name))
+        }
+    }
 }
 
-/// The records of a file that could be read, and the errors of the others.
-pub(crate) type Parsed = (Vec<Record>, Vec<LineError>);
+/// The records of an input, each with its line, or the error of a line that is not one; once
+/// iterated, [`finish`](Self::finish) says whether the input could be read to its end.
+pub(crate) struct Records<'a> {
+    source: &'a Source,
+    gzip: bool,
+    schema: Schema,
+    parser: Parser<'a>,
+    /// The lines read so far, for JSON lines and plain lines.
+    line: usize,
+    /// Errors to give before reading on: the others of a line with several.
+    queued: VecDeque<LineError>,
+}
 
-/// The records of `input` as `schema` names them, and every error found (when the header is
-/// bad, no record).
-pub(crate) fn parse(input: &Input, schema: &Schema, format: Format) -> Parsed {
-    let format = match format {
-        Format::Auto => detect(&input.bytes, schema),
-        other => other,
-    };
-    match format {
-        Format::Jsonl => json_lines(&input.bytes, schema),
-        Format::Lines => plain_lines(&input.bytes, schema),
-        Format::Csv | Format::Auto => csv(&input.bytes, schema),
+enum Parser<'a> {
+    Csv(Csv<'a>),
+    Jsonl(Bytes<'a>),
+    Lines(Bytes<'a>),
+}
+
+impl Records<'_> {
+    /// `Ok` if the input was read to its end; the read error that cut it short otherwise (the
+    /// errors of the lines after it may be wrong: this one is what to report).
+    pub(crate) fn finish(self) -> Result<(), Failure> {
+        let bytes = match self.parser {
+            Parser::Csv(csv) => csv.bytes,
+            Parser::Jsonl(bytes) | Parser::Lines(bytes) => bytes,
+        };
+        match bytes.error {
+            Some(e) => Err(self.source.read_error(self.gzip, &e)),
+            None => Ok(()),
+        }
+    }
+
+    /// The next line of JSON lines or plain lines, without `\n` or `\r\n`, and its number.
+    fn next_line(bytes: &mut Bytes<'_>, line: &mut usize) -> Option<(usize, Vec<u8>)> {
+        let mut raw = bytes.line()?;
+        *line += 1;
+        if raw.last() == Some(&b'\n') {
+            raw.pop();
+        }
+        if raw.last() == Some(&b'\r') {
+            raw.pop();
+        }
+        Some((*line, raw))
+    }
+}
+
+impl Iterator for Records<'_> {
+    type Item = Result<Record, LineError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(e) = self.queued.pop_front() {
+            return Some(Err(e));
+        }
+        let schema = self.schema;
+        let item = match &mut self.parser {
+            Parser::Csv(csv) => csv.next_record()?,
+            Parser::Jsonl(bytes) => loop {
+                let (line, raw) = Self::next_line(bytes, &mut self.line)?;
+                if let Some(item) = json_line(line, &raw, &schema) {
+                    break item;
+                }
+            },
+            Parser::Lines(bytes) => loop {
+                let (line, raw) = Self::next_line(bytes, &mut self.line)?;
+                if let Some(item) = plain_line(line, raw, &schema) {
+                    break item.map_err(|e| vec![e]);
+                }
+            },
+        };
+        Some(item.map_err(|errors| {
+            self.queued.extend(errors);
+            self.queued
+                .pop_front()
+                .unwrap_or_else(|| LineError::new(0, "unknown error"))
+        }))
     }
 }
 
 /// JSON lines when the first non-blank byte is `{`; for a schema of one required column, CSV
 /// only when the first line is a header of known columns that names it, else one value per line.
-fn detect(bytes: &[u8], schema: &Schema) -> Format {
-    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+fn detect(head: &[u8], schema: &Schema) -> Format {
+    let first = head.iter().find(|b| !b.is_ascii_whitespace());
     if first == Some(&b'{') {
         return Format::Jsonl;
     }
     if schema.required > 1 {
         return Format::Csv;
     }
-    let line = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
+    let line = head.split(|b| *b == b'\n').next().unwrap_or_default();
     let header_like = std::str::from_utf8(line).is_ok_and(|line| {
         let names: Vec<String> = line.split(',').map(column_name).collect();
         names.iter().all(|n| schema.index(n).is_some())
@@ -190,20 +434,6 @@ fn column_name(raw: &str) -> String {
     raw.trim().to_ascii_lowercase()
 }
 
-/// The lines of `bytes` with their numbers, without `\n` or `\r\n`.
-fn lines(bytes: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
-    let body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
-    let mut split = body.split(|b| *b == b'\n').peekable();
-    if body.is_empty() {
-        // An empty input has no line at all.
-        split.next();
-    }
-    split.enumerate().map(|(i, line)| {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        (i + 1, line)
-    })
-}
-
 /// `bytes` as UTF-8, or an error naming where the first bad byte is.
 fn utf8(bytes: Vec<u8>, line: usize, what: &str) -> Result<String, LineError> {
     String::from_utf8(bytes).map_err(|e| {
@@ -215,96 +445,81 @@ fn utf8(bytes: Vec<u8>, line: usize, what: &str) -> Result<String, LineError> {
     })
 }
 
-/// One UserID per line.
-fn plain_lines(bytes: &[u8], schema: &Schema) -> Parsed {
-    let mut records = Vec::new();
-    let mut errors = Vec::new();
+/// One UserID per line; `None` for a blank line.
+fn plain_line(line: usize, raw: Vec<u8>, schema: &Schema) -> Option<Result<Record, LineError>> {
+    if raw.is_empty() {
+        return None;
+    }
     let name = schema.columns[0];
-    for (line, raw) in lines(bytes) {
-        if raw.is_empty() {
-            continue;
+    Some(match utf8(raw, line, name) {
+        Ok(value) if value.contains(',') => Err(LineError::new(
+            line,
+            format!(
+                "a comma in {name} {value:?}: for CSV, start the file with the header `{}`",
+                schema.columns.join(",")
+            ),
+        )),
+        Ok(value) => {
+            let mut values = vec![None; schema.columns.len()];
+            values[0] = Some(value);
+            Ok(Record { line, values })
         }
-        match utf8(raw.to_vec(), line, name) {
-            Ok(value) if value.contains(',') => errors.push(LineError::new(
+        Err(e) => Err(e),
+    })
+}
+
+/// One JSON object per line, the column names as keys and strings (or null) as values; `None`
+/// for a blank line.
+fn json_line(line: usize, raw: &[u8], schema: &Schema) -> Option<Result<Record, Vec<LineError>>> {
+    if raw.iter().all(u8::is_ascii_whitespace) {
+        return None;
+    }
+    let text = match std::str::from_utf8(raw) {
+        Ok(text) => text,
+        Err(e) => {
+            let at = e.valid_up_to();
+            return Some(Err(vec![LineError::new(
                 line,
-                format!(
-                    "a comma in {name} {value:?}: for CSV, start the file with the header `{}`",
-                    schema.columns.join(",")
-                ),
-            )),
-            Ok(value) => {
-                let mut values = vec![None; schema.columns.len()];
-                values[0] = Some(value);
-                records.push(Record { line, values });
-            }
-            Err(e) => errors.push(e),
+                format!("the line is not valid UTF-8 (bad byte after {at} bytes)"),
+            )]));
         }
-    }
-    finish(records, errors)
-}
-
-/// The records and errors of a parse.
-fn finish(records: Vec<Record>, errors: Vec<LineError>) -> Parsed {
-    (records, errors)
-}
-
-/// One JSON object per line, the column names as keys and strings (or null) as values.
-fn json_lines(bytes: &[u8], schema: &Schema) -> Parsed {
-    let mut records = Vec::new();
+    };
+    let object = match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(serde_json::Value::Object(object)) => object,
+        Ok(_) => return Some(Err(vec![LineError::new(line, "not a JSON object")])),
+        Err(e) => {
+            return Some(Err(vec![LineError::new(
+                line,
+                format!("not valid JSON: {e}"),
+            )]));
+        }
+    };
+    let mut values = vec![None; schema.columns.len()];
     let mut errors = Vec::new();
-    for (line, raw) in lines(bytes) {
-        if raw.iter().all(u8::is_ascii_whitespace) {
+    for (key, value) in object {
+        let Some(index) = schema.index(&key) else {
+            errors.push(LineError::new(
+                line,
+                format!("unknown key {key:?} (expected {})", schema.expected()),
+            ));
             continue;
-        }
-        let text = match utf8(raw.to_vec(), line, "the line") {
-            Ok(text) => text,
-            Err(e) => {
-                errors.push(e);
-                continue;
-            }
         };
-        let object = match serde_json::from_str::<serde_json::Value>(&text) {
-            Ok(serde_json::Value::Object(object)) => object,
-            Ok(_) => {
-                errors.push(LineError::new(line, "not a JSON object"));
-                continue;
-            }
-            Err(e) => {
-                errors.push(LineError::new(line, format!("not valid JSON: {e}")));
-                continue;
-            }
-        };
-        let mut values = vec![None; schema.columns.len()];
-        let mut ok = true;
-        for (key, value) in object {
-            let Some(index) = schema.index(&key) else {
-                errors.push(LineError::new(
-                    line,
-                    format!("unknown key {key:?} (expected {})", schema.expected()),
-                ));
-                ok = false;
-                continue;
-            };
-            match value {
-                serde_json::Value::String(s) => values[index] = Some(s).filter(|s| !s.is_empty()),
-                serde_json::Value::Null => {}
-                other => {
-                    errors.push(LineError::new(
-                        line,
-                        format!("{key} must be a string, not {}", json_type(&other)),
-                    ));
-                    ok = false;
-                }
-            }
-        }
-        if ok {
-            match missing(schema, &values) {
-                Some(name) => errors.push(LineError::new(line, format!("missing {name}"))),
-                None => records.push(Record { line, values }),
-            }
+        match value {
+            serde_json::Value::String(s) => values[index] = Some(s).filter(|s| !s.is_empty()),
+            serde_json::Value::Null => {}
+            other => errors.push(LineError::new(
+                line,
+                format!("{key} must be a string, not {}", json_type(&other)),
+            )),
         }
     }
-    finish(records, errors)
+    if !errors.is_empty() {
+        return Some(Err(errors));
+    }
+    Some(match missing(schema, &values) {
+        Some(name) => Err(vec![LineError::new(line, format!("missing {name}"))]),
+        None => Ok(Record { line, values }),
+    })
 }
 
 /// `a number`, `an array`, …, for messages.
@@ -326,78 +541,144 @@ fn missing(schema: &Schema, values: &[Option<String>]) -> Option<&'static str> {
         .map(|i| schema.columns[i])
 }
 
-/// CSV with a header line.
-fn csv(bytes: &[u8], schema: &Schema) -> Parsed {
-    let mut reader = CsvReader::new(bytes);
-    let mut errors = Vec::new();
-    // The header: the first record, or the first error.
-    let (header_line, header) = match reader.next_record() {
-        None => {
-            return (
-                Vec::new(),
-                vec![LineError::new(1, "empty input: no header line")],
-            );
+/// The bytes of an input, read ahead as far as the parser looks.
+struct Bytes<'a> {
+    reader: Box<dyn BufRead + 'a>,
+    buf: Vec<u8>,
+    at: usize,
+    eof: bool,
+    /// The read error that ended the input early.
+    error: Option<io::Error>,
+}
+
+impl<'a> Bytes<'a> {
+    fn new(reader: Box<dyn BufRead + 'a>) -> Self {
+        Self {
+            reader,
+            buf: Vec::new(),
+            at: 0,
+            eof: false,
+            error: None,
         }
-        Some(Ok(record)) => record,
-        Some(Err(e)) => {
-            return (
-                Vec::new(),
-                vec![LineError::new(
-                    e.line,
-                    format!("in the header line: {}", e.message),
-                )],
-            );
+    }
+
+    /// The byte `k` bytes after the current position.
+    #[inline]
+    fn peek_at(&mut self, k: usize) -> Option<u8> {
+        match self.buf.get(self.at + k) {
+            Some(b) => Some(*b),
+            None => self.fill(k),
         }
-    };
-    let mut columns = Vec::with_capacity(header.len());
-    for (k, field) in header.into_iter().enumerate() {
-        let name = match utf8(field.bytes, header_line, &format!("header field {}", k + 1)) {
-            Ok(name) => column_name(&name),
-            Err(e) => {
-                errors.push(e);
-                continue;
+    }
+
+    /// Reads more until the byte `k` bytes after the current position is in the buffer.
+    #[cold]
+    fn fill(&mut self, k: usize) -> Option<u8> {
+        loop {
+            if let Some(b) = self.buf.get(self.at + k) {
+                return Some(*b);
             }
-        };
-        match schema.index(&name) {
-            Some(_) if columns.contains(&name) => errors.push(LineError::new(
-                header_line,
-                format!("column {name:?} appears twice in the header"),
-            )),
-            Some(_) => columns.push(name),
-            None => errors.push(LineError::new(
-                header_line,
-                format!(
-                    "unknown column {name:?} in the header (expected {})",
-                    schema.expected()
-                ),
-            )),
+            if self.eof {
+                return None;
+            }
+            self.buf.drain(..self.at);
+            self.at = 0;
+            match self.reader.fill_buf() {
+                Ok([]) => self.eof = true,
+                Ok(data) => {
+                    let n = data.len();
+                    self.buf.extend_from_slice(data);
+                    self.reader.consume(n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.error = Some(e);
+                    self.eof = true;
+                }
+            }
         }
     }
-    for required in &schema.columns[..schema.required] {
-        if !columns.iter().any(|c| c == required) {
-            errors.push(LineError::new(
-                header_line,
-                format!(
-                    "the header has no column {required:?} (expected {})",
-                    schema.expected()
-                ),
-            ));
+
+    /// Steps over `n` bytes already peeked.
+    #[inline]
+    fn bump(&mut self, n: usize) {
+        self.at += n;
+    }
+
+    /// The next line with its `\n` (the last one may have none), or `None` at the end.
+    fn line(&mut self) -> Option<Vec<u8>> {
+        let mut line = Vec::new();
+        loop {
+            self.peek_at(0)?;
+            let rest = self.buf.get(self.at..).unwrap_or_default();
+            match rest.iter().position(|b| *b == b'\n') {
+                Some(i) => {
+                    line.extend_from_slice(rest.get(..=i).unwrap_or_default());
+                    self.at += i + 1;
+                    return Some(line);
+                }
+                None => {
+                    line.extend_from_slice(rest);
+                    self.at = self.buf.len();
+                    if self.peek_at(0).is_none() {
+                        return Some(line);
+                    }
+                }
+            }
         }
     }
-    if !errors.is_empty() {
-        return (Vec::new(), errors);
+}
+
+/// One field of a CSV record: where it starts and its bytes, unquoted.
+#[derive(Debug)]
+struct Field {
+    line: usize,
+    bytes: Vec<u8>,
+}
+
+/// CSV with a header line: the header is read first; its errors, if any, are the only items.
+struct Csv<'a> {
+    bytes: Bytes<'a>,
+    line: usize,
+    schema: Schema,
+    /// The header's column names, once read, to name fields in errors.
+    names: Vec<String>,
+    /// For each column of the header, its position in the schema.
+    slots: Vec<usize>,
+    /// Whether the header was read.
+    started: bool,
+}
+
+impl<'a> Csv<'a> {
+    fn new(bytes: Bytes<'a>, schema: Schema) -> Self {
+        Self {
+            bytes,
+            line: 1,
+            schema,
+            names: Vec::new(),
+            slots: Vec::new(),
+            started: false,
+        }
     }
-    let slots: Vec<usize> = columns.iter().filter_map(|c| schema.index(c)).collect();
-    reader.names = columns.clone();
-    let mut records = Vec::new();
-    while let Some(next) = reader.next_record() {
-        let (line, fields) = match next {
+
+    /// The next record, the error of the next bad line, or `None` at the end (or after the
+    /// errors of a bad header).
+    fn next_record(&mut self) -> Option<Result<Record, Vec<LineError>>> {
+        if !self.started {
+            self.started = true;
+            if let Err(errors) = self.header() {
+                return Some(Err(errors));
+            }
+        }
+        if self.slots.is_empty() {
+            // No header, or a bad one: nothing more.
+            return None;
+        }
+        let (line, fields) = match self.fields()? {
             Ok(record) => record,
-            Err(e) => {
-                errors.push(e);
-                continue;
-            }
+            Err(e) => return Some(Err(vec![e])),
         };
+        let columns = &self.names;
         if fields.len() != columns.len() {
             let message = if fields.len() < columns.len() {
                 let names: Vec<&str> = columns[fields.len()..].iter().map(String::as_str).collect();
@@ -415,79 +696,96 @@ fn csv(bytes: &[u8], schema: &Schema) -> Parsed {
                     columns.len()
                 )
             };
-            errors.push(LineError::new(line, message));
-            continue;
+            return Some(Err(vec![LineError::new(line, message)]));
         }
-        let mut values = vec![None; schema.columns.len()];
-        let mut ok = true;
-        for ((field, &slot), name) in fields.into_iter().zip(&slots).zip(&columns) {
+        let mut values = vec![None; self.schema.columns.len()];
+        let mut errors = Vec::new();
+        for ((field, &slot), name) in fields.into_iter().zip(&self.slots).zip(columns) {
             match utf8(field.bytes, field.line, name) {
                 Ok(value) => values[slot] = Some(value).filter(|v| !v.is_empty()),
-                Err(e) => {
-                    errors.push(e);
-                    ok = false;
-                }
+                Err(e) => errors.push(e),
             }
         }
-        if !ok {
-            continue;
+        if !errors.is_empty() {
+            return Some(Err(errors));
         }
-        match missing(schema, &values) {
-            Some(name) => errors.push(LineError::new(line, format!("{name} is empty"))),
-            None => records.push(Record { line, values }),
-        }
-    }
-    finish(records, errors)
-}
-
-/// One field of a CSV record: where it starts and its bytes, unquoted.
-#[derive(Debug)]
-struct Field {
-    line: usize,
-    bytes: Vec<u8>,
-}
-
-/// A strict RFC 4180 reader: `,` between fields, `\n` or `\r\n` between records, a field in
-/// double quotes may hold commas, line breaks and doubled quotes. After an error it skips to the
-/// next line and goes on, so that every bad line is reported at once.
-struct CsvReader<'a> {
-    bytes: &'a [u8],
-    at: usize,
-    line: usize,
-    /// The header's column names, once read, to name fields in errors.
-    names: Vec<String>,
-}
-
-impl<'a> CsvReader<'a> {
-    /// A reader at the start of `bytes`.
-    fn new(bytes: &'a [u8]) -> Self {
-        Self {
-            bytes,
-            at: 0,
-            line: 1,
-            names: Vec::new(),
-        }
+        Some(match missing(&self.schema, &values) {
+            Some(name) => Err(vec![LineError::new(line, format!("{name} is empty"))]),
+            None => Ok(Record { line, values }),
+        })
     }
 
-    /// The byte at the current position.
-    fn peek(&self) -> Option<u8> {
-        self.bytes.get(self.at).copied()
+    /// Reads the header: its columns, or its errors.
+    fn header(&mut self) -> Result<(), Vec<LineError>> {
+        let schema = self.schema;
+        let (header_line, header) = match self.fields() {
+            None => return Err(vec![LineError::new(1, "empty input: no header line")]),
+            Some(Ok(record)) => record,
+            Some(Err(e)) => {
+                return Err(vec![LineError::new(
+                    e.line,
+                    format!("in the header line: {}", e.message),
+                )]);
+            }
+        };
+        let mut errors = Vec::new();
+        let mut columns: Vec<String> = Vec::with_capacity(header.len());
+        for (k, field) in header.into_iter().enumerate() {
+            let name = match utf8(field.bytes, header_line, &format!("header field {}", k + 1)) {
+                Ok(name) => column_name(&name),
+                Err(e) => {
+                    errors.push(e);
+                    continue;
+                }
+            };
+            match schema.index(&name) {
+                Some(_) if columns.contains(&name) => errors.push(LineError::new(
+                    header_line,
+                    format!("column {name:?} appears twice in the header"),
+                )),
+                Some(_) => columns.push(name),
+                None => errors.push(LineError::new(
+                    header_line,
+                    format!(
+                        "unknown column {name:?} in the header (expected {})",
+                        schema.expected()
+                    ),
+                )),
+            }
+        }
+        for required in &schema.columns[..schema.required] {
+            if !columns.iter().any(|c| c == required) {
+                errors.push(LineError::new(
+                    header_line,
+                    format!(
+                        "the header has no column {required:?} (expected {})",
+                        schema.expected()
+                    ),
+                ));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        self.slots = columns.iter().filter_map(|c| schema.index(c)).collect();
+        self.names = columns;
+        Ok(())
     }
 
     /// Whether a record ends at the current position (`\n`, `\r\n` or the end).
-    fn at_end_of_record(&self) -> bool {
-        match self.peek() {
+    fn at_end_of_record(&mut self) -> bool {
+        match self.bytes.peek_at(0) {
             None | Some(b'\n') => true,
-            Some(b'\r') => self.bytes.get(self.at + 1) == Some(&b'\n'),
+            Some(b'\r') => self.bytes.peek_at(1) == Some(b'\n'),
             _ => false,
         }
     }
 
     /// Steps over the end of a record.
     fn end_record(&mut self) {
-        match self.peek() {
-            Some(b'\n') => self.at += 1,
-            Some(b'\r') => self.at += 2,
+        match self.bytes.peek_at(0) {
+            Some(b'\n') => self.bytes.bump(1),
+            Some(b'\r') => self.bytes.bump(2),
             _ => return,
         }
         self.line += 1;
@@ -495,8 +793,8 @@ impl<'a> CsvReader<'a> {
 
     /// Skips to the start of the next line after an error.
     fn skip_line(&mut self) {
-        while let Some(b) = self.peek() {
-            self.at += 1;
+        while let Some(b) = self.bytes.peek_at(0) {
+            self.bytes.bump(1);
             if b == b'\n' {
                 self.line += 1;
                 return;
@@ -523,12 +821,14 @@ impl<'a> CsvReader<'a> {
         )
     }
 
-    /// The next record and its line, an error, or `None` at the end. Blank lines are skipped.
-    fn next_record(&mut self) -> Option<Result<(usize, Vec<Field>), LineError>> {
-        while self.peek().is_some() && self.at_end_of_record() {
+    /// The fields of the next record and its line, an error, or `None` at the end. Blank lines
+    /// are skipped. After an error it skips to the next line, so that every bad line is
+    /// reported.
+    fn fields(&mut self) -> Option<Result<(usize, Vec<Field>), LineError>> {
+        while self.bytes.peek_at(0).is_some() && self.at_end_of_record() {
             self.end_record();
         }
-        self.peek()?;
+        self.bytes.peek_at(0)?;
         let record_line = self.line;
         let mut fields = Vec::new();
         loop {
@@ -540,8 +840,8 @@ impl<'a> CsvReader<'a> {
                     return Some(Err(e));
                 }
             }
-            if self.peek() == Some(b',') {
-                self.at += 1;
+            if self.bytes.peek_at(0) == Some(b',') {
+                self.bytes.bump(1);
                 continue;
             }
             self.end_record();
@@ -549,14 +849,15 @@ impl<'a> CsvReader<'a> {
         }
     }
 
-    /// The field starting at the current position; leaves the position on the `,` or end of
-    /// record after it.
+    /// The field starting at the current position (strict RFC 4180: `,` between fields, `\n`
+    /// or `\r\n` between records, a field in double quotes may hold commas, line breaks and
+    /// doubled quotes); leaves the position on the `,` or end of record after it.
     fn field(&mut self, k: usize) -> Result<Field, LineError> {
         let line = self.line;
         let mut bytes = Vec::new();
-        if self.peek() != Some(b'"') {
+        if self.bytes.peek_at(0) != Some(b'"') {
             while !self.at_end_of_record() {
-                match self.peek() {
+                match self.bytes.peek_at(0) {
                     Some(b',') => break,
                     Some(b'"') => {
                         return Err(LineError::new(
@@ -570,28 +871,28 @@ impl<'a> CsvReader<'a> {
                     Some(b) => bytes.push(b),
                     None => break,
                 }
-                self.at += 1;
+                self.bytes.bump(1);
                 if bytes.len() > MAX_FIELD_BYTES {
                     return Err(self.too_long(k, line));
                 }
             }
             return Ok(Field { line, bytes });
         }
-        self.at += 1;
+        self.bytes.bump(1);
         loop {
-            match self.peek() {
+            match self.bytes.peek_at(0) {
                 None => {
                     return Err(LineError::new(
                         line,
                         format!("{}: the quote that opens it is never closed", self.name(k)),
                     ));
                 }
-                Some(b'"') if self.bytes.get(self.at + 1) == Some(&b'"') => {
+                Some(b'"') if self.bytes.peek_at(1) == Some(b'"') => {
                     bytes.push(b'"');
-                    self.at += 2;
+                    self.bytes.bump(2);
                 }
                 Some(b'"') => {
-                    self.at += 1;
+                    self.bytes.bump(1);
                     break;
                 }
                 Some(b) => {
@@ -599,14 +900,14 @@ impl<'a> CsvReader<'a> {
                         self.line += 1;
                     }
                     bytes.push(b);
-                    self.at += 1;
+                    self.bytes.bump(1);
                 }
             }
             if bytes.len() > MAX_FIELD_BYTES {
                 return Err(self.too_long(k, line));
             }
         }
-        if self.peek() == Some(b',') || self.at_end_of_record() {
+        if self.bytes.peek_at(0) == Some(b',') || self.at_end_of_record() {
             Ok(Field { line, bytes })
         } else {
             Err(LineError::new(
@@ -633,11 +934,23 @@ mod tests {
         required: 1,
     };
 
-    fn input(text: &[u8]) -> Input {
-        Input {
-            name: "test".into(),
-            bytes: text.to_vec(),
+    /// Every record and error of `source`, read to its end.
+    fn read_all(source: &Source, schema: &Schema) -> (Vec<Record>, Vec<LineError>) {
+        let mut records = Vec::new();
+        let mut errors = Vec::new();
+        let mut items = source.records(*schema, Format::Auto).unwrap();
+        for item in items.by_ref() {
+            match item {
+                Ok(record) => records.push(record),
+                Err(e) => errors.push(e),
+            }
         }
+        items.finish().unwrap();
+        (records, errors)
+    }
+
+    fn parse(text: &[u8], schema: &Schema) -> (Vec<Record>, Vec<LineError>) {
+        read_all(&Source::memory("test", text.to_vec()), schema)
     }
 
     fn values(records: &[Record]) -> Vec<(usize, Vec<Option<&str>>)> {
@@ -648,7 +961,7 @@ mod tests {
     }
 
     fn parsed(text: &[u8], schema: &Schema) -> Result<Vec<Record>, Vec<LineError>> {
-        match parse(&input(text), schema, Format::Auto) {
+        match parse(text, schema) {
             (records, errors) if errors.is_empty() => Ok(records),
             (_, errors) => Err(errors),
         }
@@ -765,5 +1078,60 @@ mod tests {
             ]
         );
         Ok(())
+    }
+
+    /// A file is read in pieces, gzip-compressed or not, with a byte order mark or not, as
+    /// often as asked, and gives what the same bytes in memory give; a file that changed since
+    /// it was opened is refused.
+    #[test]
+    fn files_read_as_streams_give_what_memory_gives() {
+        let dir = std::env::temp_dir().join(format!("tim-input-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut text = b"\xef\xbb\xbffrom,to,remark\r\n".to_vec();
+        for i in 0..20_000 {
+            text.extend_from_slice(format!("u{i},t{i},\"r, \"\"{i}\"\"\"\n").as_bytes());
+        }
+        text.extend_from_slice(b"\nbad\"line,x,y\nlast,one,\"open\n");
+        let expected = parse(&text, &PAIRS);
+        assert_eq!(expected.0.len(), 20_000);
+        assert_eq!(expected.1.len(), 2);
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut encoder, &text).unwrap();
+        let gzip = encoder.finish().unwrap();
+        for (name, bytes) in [("plain.csv", &text), ("packed.csv.gz", &gzip)] {
+            let path = dir.join(name);
+            std::fs::write(&path, bytes).unwrap();
+            let source = Source::open(path.to_str().unwrap()).unwrap();
+            assert_eq!(read_all(&source, &PAIRS), expected, "{name}");
+            assert_eq!(read_all(&source, &PAIRS), expected, "{name}, read again");
+            std::fs::write(&path, b"from,to\na,b\n").unwrap();
+            let err = source.records(PAIRS, Format::Auto).err().unwrap();
+            assert!(
+                err.message.contains("changed while it was imported"),
+                "{}",
+                err.message
+            );
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn errors_keep_the_first_lines_and_count_the_rest() {
+        let mut errors = Errors::default();
+        for line in (1..=100).rev() {
+            errors.push(LineError::new(line, "bad"));
+        }
+        errors.push(LineError::new(3, "worse"));
+        let lines: Vec<usize> = errors.shown().iter().map(|e| e.line).collect();
+        assert_eq!(lines.len(), MAX_ERRORS_SHOWN);
+        assert_eq!(lines[..5], [1, 2, 3, 3, 4]);
+        assert_eq!(errors.shown()[3].message, "worse");
+        let message = errors.failure("f.csv").message;
+        assert!(
+            message
+                .starts_with("f.csv: 101 errors in the input; nothing was sent\n  line 1: bad\n"),
+            "{message}"
+        );
+        assert!(message.ends_with("\n  … and 81 more"), "{message}");
     }
 }

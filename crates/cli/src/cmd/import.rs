@@ -3,17 +3,22 @@
 //!
 //! The whole file is read and validated before anything is sent (a bad line is reported with
 //! its number and field, and nothing is sent). The items the journal holds as settled are
-//! skipped; the others are grouped into requests (see [`plan`]), each sent through a bulk stream
-//! of its own, `--concurrency` at once; each report is written to the journal as it arrives. The
-//! first Ctrl-C stops starting requests and lets those in flight finish; the second stops at
-//! once.
+//! skipped; the others are grouped into requests as the file is read again (see [`Feeder`]),
+//! each sent through a bulk stream of its own, `--concurrency` at once; each report is written
+//! to the journal as it arrives. The first Ctrl-C stops starting requests and lets those in
+//! flight finish; the second stops at once.
+//!
+//! Memory does not hold the file: the first reading keeps 32 bytes per record (fingerprints of
+//! its key and sender, its line: 32 MB for a million pairs), freed once the journal is read; the
+//! sending holds two bits per line and the requests in flight or waiting (see [`send`]), the
+//! failures and, with `--verify`, every item's outcome.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::future::Future;
+use std::hash::{BuildHasher as _, RandomState};
 use std::path::{Path, PathBuf};
 use std::pin::pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use clap::Args;
@@ -26,12 +31,16 @@ use tencent_im::stream::Stream;
 use tencent_im::{
     AccountCheckOutcome, AccountItem, AddFriendItem, AddOutcome, BulkOptions, CheckOutcome,
     CheckType, Client, DEFAULT_ADD_SOURCE, ErrorClass, ErrorCode, FriendPair, ImportOutcome,
-    ItemOutcome as _, Relation, Report, StreamExt as _, ValidationError,
+    ItemOutcome as _, Rate, Relation, Report, StreamExt as _, TokenBucket, Unlimited,
+    ValidationError,
 };
 
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+
 use crate::config::GlobalArgs;
-use crate::input::{self, Format, LineError, Record, Schema};
-use crate::journal::{self, Entry, Journal, Key};
+use crate::input::{self, Errors, Format, LineError, Record, Records, Schema, Source};
+use crate::journal::{self, Entry, EntryRef, Journal, Key};
 use crate::output::{Exit, Failure, Out, Outcome, report_json};
 use crate::progress::Progress;
 
@@ -65,6 +74,12 @@ pub(crate) struct ImportArgs {
     /// No progress bar on stderr (there is none anyway when stderr is not a terminal).
     #[arg(long)]
     no_progress: bool,
+    /// At most R requests per second to the import's endpoint (friend_add or
+    /// multiaccount_import); 0 for no limit on any endpoint (an emulator started with
+    /// `--rate-limit 0`). Default: Tencent's documented rates (200/s for friend_add, 100/s for
+    /// multiaccount_import), or the fleet's with --redis.
+    #[arg(long, value_name = "R")]
+    rate: Option<u32>,
 }
 
 /// The arguments of `tim friend import`.
@@ -115,7 +130,7 @@ pub(crate) async fn account(
 }
 
 /// What differs between the imports.
-trait Kind {
+trait Kind: Copy + Send + Sync + 'static {
     /// What one line becomes.
     type Item: Clone + Send + 'static;
     /// The outcome of one item.
@@ -135,11 +150,22 @@ trait Kind {
     /// The endpoint: its item cap sizes the requests.
     const ENDPOINT: Endpoint;
 
-    /// The item of a record, validated, and its key; or what is wrong with it.
-    fn item(&self, record: Record) -> Result<(Key, Self::Item), LineError>;
+    /// The item of a record, validated; or what is wrong with it.
+    fn item(&self, record: Record) -> Result<Self::Item, LineError>;
 
     /// The sender whose items share a request (friend pairs), or `None` (accounts).
     fn sender(item: &Self::Item) -> Option<&str>;
+
+    /// The item's target (friend pairs) or UserID (accounts).
+    fn account(item: &Self::Item) -> &str;
+
+    /// The item's key in the journal.
+    fn key(item: &Self::Item) -> Key {
+        Key {
+            from: Self::sender(item).map(str::to_owned),
+            account: Self::account(item).to_owned(),
+        }
+    }
 
     /// The body of the request that would carry `items`, for `--dry-run --json`.
     fn request(&self, items: &[Self::Item]) -> Value;
@@ -176,6 +202,7 @@ struct Checked {
 }
 
 /// `tim friend import`: pairs `from,to[,remark,group,source,wording]`.
+#[derive(Debug, Clone, Copy)]
 struct Friends {
     single: bool,
     force: bool,
@@ -195,7 +222,7 @@ impl Kind for Friends {
     const LABELS: &'static [&'static str] = &["added", "pending", "already_friends", "failed"];
     const ENDPOINT: Endpoint = Endpoint::FriendAdd;
 
-    fn item(&self, record: Record) -> Result<(Key, FriendPair), LineError> {
+    fn item(&self, record: Record) -> Result<FriendPair, LineError> {
         let line = record.line;
         let mut values = record.values.into_iter();
         let mut next = || values.next().flatten();
@@ -212,14 +239,16 @@ impl Kind for Friends {
         item.remark = remark;
         item.group_name = group;
         item.add_wording = wording;
-        let mut check = item.clone();
-        if check.add_source.is_empty() {
-            check.add_source = DEFAULT_ADD_SOURCE.to_owned();
+        // Validated as it is sent: with the client's default source when it has none.
+        let defaulted = item.add_source.is_empty();
+        if defaulted {
+            item.add_source = DEFAULT_ADD_SOURCE.to_owned();
         }
-        check
-            .validate(0)
-            .map_err(|e| LineError::new(line, column_error(&e)))?;
-        let key = Key::pair(from.clone(), item.to_account.clone());
+        let valid = item.validate(0);
+        if defaulted {
+            item.add_source = String::new();
+        }
+        valid.map_err(|e| LineError::new(line, column_error(&e)))?;
         let mut pair = FriendPair::with_item(from, item);
         if self.single {
             pair = pair.single();
@@ -227,11 +256,15 @@ impl Kind for Friends {
         if self.force {
             pair = pair.force();
         }
-        Ok((key, pair))
+        Ok(pair)
     }
 
     fn sender(item: &FriendPair) -> Option<&str> {
         Some(&item.from)
+    }
+
+    fn account(item: &FriendPair) -> &str {
+        &item.item.to_account
     }
 
     fn request(&self, items: &[FriendPair]) -> Value {
@@ -353,6 +386,7 @@ fn pair_consistent(outcome: &str, relation: &Relation, two_way: bool) -> bool {
 }
 
 /// `tim account import`: one UserID per line, or `userid[,nick,faceurl]`.
+#[derive(Debug, Clone, Copy)]
 struct Accounts;
 
 impl Kind for Accounts {
@@ -369,7 +403,7 @@ impl Kind for Accounts {
     const LABELS: &'static [&'static str] = &["imported", "failed"];
     const ENDPOINT: Endpoint = Endpoint::MultiaccountImport;
 
-    fn item(&self, record: Record) -> Result<(Key, AccountItem), LineError> {
+    fn item(&self, record: Record) -> Result<AccountItem, LineError> {
         let line = record.line;
         let mut values = record.values.into_iter();
         let mut next = || values.next().flatten();
@@ -378,11 +412,15 @@ impl Kind for Accounts {
         item.face_url = next();
         item.validate(0)
             .map_err(|e| LineError::new(line, column_error(&e)))?;
-        Ok((Key::account(item.user_id.clone()), item))
+        Ok(item)
     }
 
     fn sender(_: &AccountItem) -> Option<&str> {
         None
+    }
+
+    fn account(item: &AccountItem) -> &str {
+        &item.user_id
     }
 
     fn request(&self, items: &[AccountItem]) -> Value {
@@ -494,83 +532,400 @@ fn column_error(error: &ValidationError) -> String {
     ValidationError::new(column, error.violation().clone()).to_string()
 }
 
-/// One line of the file, validated.
+/// Fingerprints of keys and senders, under keys drawn at random for this run (SipHash): 128
+/// bits for an item's key, so that two keys of one file or journal never share one (about 2^-128
+/// for a pair of keys, and not steerable without the run's keys), 64 bits for a sender.
 #[derive(Debug, Clone)]
-struct Row<I> {
-    line: usize,
-    key: Key,
-    item: I,
+struct Fingerprints {
+    a: RandomState,
+    b: RandomState,
 }
 
-/// The name of the input (its path, or `stdin`) and its rows.
-type Rows<I> = (String, Vec<Row<I>>);
+impl Fingerprints {
+    fn new() -> Self {
+        Self {
+            a: RandomState::new(),
+            b: RandomState::new(),
+        }
+    }
 
-/// The rows of the file, or every error in it (exit code 2, nothing sent).
-fn rows<K: Kind>(kind: &K, args: &ImportArgs) -> Result<Rows<K::Item>, Failure> {
-    let input = input::read(&args.file)?;
-    let schema = K::SCHEMA;
-    let (records, mut errors) = input::parse(&input, &schema, args.format);
-    let mut rows = Vec::with_capacity(records.len());
-    let mut seen: HashMap<Key, usize> = HashMap::with_capacity(records.len());
-    for record in records {
-        let line = record.line;
-        match kind.item(record) {
-            Ok((key, item)) => {
-                if let Some(first) = seen.get(&key) {
-                    let what = match &key.from {
-                        Some(_) => format!("the pair {key}"),
-                        None => format!("userid {key}"),
-                    };
-                    errors.push(LineError::new(line, format!("{what} repeats line {first}")));
-                    continue;
-                }
-                seen.insert(key.clone(), line);
-                rows.push(Row { line, key, item });
+    /// The fingerprint of the key (`from`, `account`).
+    fn key(&self, from: Option<&str>, account: &str) -> [u64; 2] {
+        [
+            self.a.hash_one((from, account)),
+            self.b.hash_one((from, account)),
+        ]
+    }
+
+    /// The fingerprint of a sender (or of `None`, for accounts).
+    fn sender(&self, from: Option<&str>) -> u64 {
+        self.a.hash_one(from)
+    }
+
+    /// The fingerprint of a target or UserID within one request.
+    fn account(&self, account: &str) -> u64 {
+        self.b.hash_one(account)
+    }
+}
+
+/// A valid record of the file, as the first reading keeps it: 32 bytes, whatever its fields.
+#[derive(Debug, Clone, Copy)]
+struct Seen {
+    key: [u64; 2],
+    sender: u64,
+    line: u32,
+    /// Its outcome in the journal: 0 for none, else 1 + its index in the journal's labels.
+    settled: u8,
+}
+
+/// A set of line numbers.
+#[derive(Debug)]
+struct Lines(Vec<u64>);
+
+impl Lines {
+    /// An empty set for lines up to `max`.
+    fn new(max: usize) -> Self {
+        Self(vec![0; max / 64 + 1])
+    }
+
+    fn insert(&mut self, line: usize) {
+        if let Some(word) = self.0.get_mut(line / 64) {
+            *word |= 1 << (line % 64);
+        }
+    }
+
+    fn contains(&self, line: usize) -> bool {
+        self.0
+            .get(line / 64)
+            .is_some_and(|word| word & (1 << (line % 64)) != 0)
+    }
+}
+
+/// The first reading: validates every record and finds the repeated keys; the fingerprints of
+/// the valid records, or every error in the file (exit code 2, nothing sent).
+fn scan<K: Kind>(
+    kind: &K,
+    source: &Source,
+    format: Format,
+    fingerprints: &Fingerprints,
+) -> Result<Vec<Seen>, Failure> {
+    let mut errors = Errors::default();
+    let mut seen = Vec::new();
+    let mut records = source.records(K::SCHEMA, format)?;
+    for record in records.by_ref() {
+        let item = record.and_then(|record| {
+            let line = record.line;
+            kind.item(record).map(|item| (line, item))
+        });
+        match item {
+            Ok((line, item)) => {
+                let line = u32::try_from(line).map_err(|_| {
+                    Failure::usage(format!(
+                        "{}: over {} lines; split it",
+                        source.name(),
+                        u32::MAX
+                    ))
+                })?;
+                let sender = K::sender(&item);
+                seen.push(Seen {
+                    key: fingerprints.key(sender, K::account(&item)),
+                    sender: fingerprints.sender(sender),
+                    line,
+                    settled: 0,
+                });
             }
             Err(e) => errors.push(e),
         }
     }
-    if !errors.is_empty() {
-        return Err(input::failure(&input.name, errors));
+    records.finish()?;
+
+    // A key repeated: every line after its first is an error.
+    seen.sort_unstable_by_key(|s| (s.key, s.line));
+    let mut repeats: Vec<(usize, usize)> = Vec::new();
+    for run in seen.chunk_by(|a, b| a.key == b.key) {
+        let first = run[0].line as usize;
+        repeats.extend(run[1..].iter().map(|s| (s.line as usize, first)));
     }
-    if rows.is_empty() {
+    if !repeats.is_empty() {
+        // The messages name the keys of those shown: read their lines again.
+        repeats.sort_unstable();
+        let shown: HashMap<usize, usize> = repeats
+            .iter()
+            .take(input::MAX_ERRORS_SHOWN)
+            .copied()
+            .collect();
+        let mut keys: HashMap<usize, Key> = HashMap::with_capacity(shown.len());
+        let mut records = source.records(K::SCHEMA, format)?;
+        for record in records.by_ref().flatten() {
+            if shown.contains_key(&record.line) {
+                let line = record.line;
+                if let Ok(item) = kind.item(record) {
+                    keys.insert(line, K::key(&item));
+                }
+            }
+        }
+        records.finish()?;
+        for (line, first) in repeats {
+            let what = match keys.get(&line) {
+                Some(key @ Key { from: Some(_), .. }) => format!("the pair {key}"),
+                Some(key) => format!("userid {key}"),
+                None => format!("the {}", K::ONE),
+            };
+            errors.push(LineError::new(line, format!("{what} repeats line {first}")));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors.failure(source.name()));
+    }
+    if seen.is_empty() {
         return Err(Failure::usage(format!(
             "{}: no {} to import",
-            input.name,
+            source.name(),
             K::NOUN
         )));
     }
-    Ok((input.name, rows))
+    Ok(seen)
 }
 
-/// The requests to make, in the order they are sent: the items grouped by sender (in the order
-/// senders first appear, each sender's in file order) and cut at the item cap; then taken round
-/// by round, each sender's first request, then each one's second, and so on, so that one
-/// sender's requests (which go one after the other) do not fill every slot of `--concurrency`.
-fn plan<K: Kind>(rows: Vec<Row<K::Item>>, cap: usize) -> Vec<Vec<Row<K::Item>>> {
-    let mut groups: Vec<Vec<Vec<Row<K::Item>>>> = Vec::new();
-    let mut index: HashMap<Option<String>, usize> = HashMap::new();
-    for row in rows {
-        let sender = K::sender(&row.item).map(str::to_owned);
-        let i = *index.entry(sender).or_insert_with(|| {
-            groups.push(Vec::new());
-            groups.len() - 1
-        });
-        let chunks = &mut groups[i];
-        match chunks.last_mut() {
-            Some(chunk) if chunk.len() < cap => chunk.push(row),
-            _ => chunks.push(vec![row]),
+/// What the journal holds of the file.
+#[derive(Debug, Default)]
+struct Settled {
+    /// Where the journal stands, to append to it.
+    loaded: journal::Loaded,
+    /// Items of the file the journal holds as settled.
+    before: u64,
+    /// Entries of the journal for items that are not in the file.
+    stray: u64,
+}
+
+/// Reads the journal at `path`: marks the records of `seen` (sorted by key) it holds as
+/// settled, and counts their outcomes in `tally`.
+fn read_journal<K: Kind>(
+    path: &Path,
+    seen: &mut [Seen],
+    fingerprints: &Fingerprints,
+    tally: &mut Tally,
+) -> Result<Settled, Failure> {
+    let mut labels: Vec<String> = Vec::new();
+    // The entries kept whole: failures (for the summary and --report) and, with --verify,
+    // every entry; by index in `seen`.
+    let mut kept: HashMap<usize, Entry> = HashMap::new();
+    let keep_all = tally.outcomes.is_some();
+    let mut stray = 0u64;
+    let mut too_many_labels = false;
+    let loaded = journal::load(path, K::COMMAND, |entry| {
+        let key = fingerprints.key(entry.from, entry.account);
+        let Ok(i) = seen.binary_search_by_key(&key, |s| s.key) else {
+            stray += 1;
+            return;
+        };
+        let label = match labels.iter().position(|l| l == entry.outcome) {
+            Some(label) => label,
+            None => {
+                labels.push(entry.outcome.to_owned());
+                labels.len() - 1
+            }
+        };
+        let Ok(label) = u8::try_from(label + 1) else {
+            too_many_labels = true;
+            return;
+        };
+        seen[i].settled = label;
+        if keep_all || entry.outcome == "failed" {
+            kept.insert(i, entry.to_entry());
+        } else if !kept.is_empty() {
+            // A later entry of the key holds.
+            kept.remove(&i);
+        }
+    })?;
+    if too_many_labels {
+        return Err(Failure::usage(format!(
+            "the journal {} holds over 254 different outcomes: is it a tim journal?",
+            path.display()
+        )));
+    }
+    let mut before = 0;
+    for (i, s) in seen.iter().enumerate() {
+        let Some(label) = usize::from(s.settled).checked_sub(1) else {
+            continue;
+        };
+        before += 1;
+        tally.count(&labels[label], false);
+        if let Some(entry) = kept.remove(&i) {
+            tally.keep(s.line as usize, entry);
         }
     }
-    let mut rounds: Vec<std::vec::IntoIter<Vec<Row<K::Item>>>> =
-        groups.into_iter().map(Vec::into_iter).collect();
-    let mut plan = Vec::new();
-    loop {
-        let before = plan.len();
-        plan.extend(rounds.iter_mut().filter_map(Iterator::next));
-        if plan.len() == before {
-            return plan;
+    Ok(Settled {
+        loaded,
+        before,
+        stray,
+    })
+}
+
+/// What the second reading needs to know of each line.
+#[derive(Debug)]
+struct Marks {
+    /// The lines of the items the journal holds as settled: skipped.
+    settled: Lines,
+    /// The line of each sender's last item to send: its last request goes at that line.
+    last: Lines,
+    /// Items to send.
+    pending: u64,
+}
+
+impl Marks {
+    fn new(mut seen: Vec<Seen>) -> Self {
+        let max = seen.iter().map(|s| s.line as usize).max().unwrap_or(0);
+        let mut marks = Self {
+            settled: Lines::new(max),
+            last: Lines::new(max),
+            pending: 0,
+        };
+        seen.sort_unstable_by_key(|s| (s.sender, s.line));
+        for run in seen.chunk_by(|a, b| a.sender == b.sender) {
+            let mut last = None;
+            for s in run {
+                if s.settled == 0 {
+                    marks.pending += 1;
+                    last = Some(s.line as usize);
+                } else {
+                    marks.settled.insert(s.line as usize);
+                }
+            }
+            if let Some(line) = last {
+                marks.last.insert(line);
+            }
         }
+        marks
+    }
+}
+
+/// One request to make: one sender's items (at most the cap) in file order, with their lines.
+#[derive(Debug)]
+struct Chunk<I> {
+    sender: Option<String>,
+    items: Vec<I>,
+    /// For each item: the fingerprint of its target or UserID, and its line.
+    lines: Vec<(u64, u32)>,
+}
+
+/// The line of the item whose target or UserID has the fingerprint `account`, among `lines`.
+fn line_of(lines: &[(u64, u32)], account: u64) -> usize {
+    lines
+        .iter()
+        .find(|(a, _)| *a == account)
+        .map_or(0, |(_, line)| *line as usize)
+}
+
+/// The second reading: the items to send, grouped into requests. Each sender's items go in file
+/// order into requests of at most the cap; a request is complete when it is full or holds the
+/// sender's last item to send, and comes out then.
+struct Feeder<'a, K: Kind> {
+    kind: K,
+    records: Option<Records<'a>>,
+    marks: &'a Marks,
+    fingerprints: &'a Fingerprints,
+    cap: usize,
+    /// Requests being filled, by sender.
+    open: HashMap<String, Chunk<K::Item>>,
+    /// The request being filled of the items without a sender (accounts).
+    open_accounts: Option<Chunk<K::Item>>,
+    name: &'a str,
+}
+
+impl<'a, K: Kind> Feeder<'a, K> {
+    fn new(
+        kind: K,
+        source: &'a Source,
+        format: Format,
+        marks: &'a Marks,
+        fingerprints: &'a Fingerprints,
+        cap: usize,
+    ) -> Result<Self, Failure> {
+        Ok(Self {
+            kind,
+            records: Some(source.records(K::SCHEMA, format)?),
+            marks,
+            fingerprints,
+            cap: cap.max(1),
+            open: HashMap::new(),
+            open_accounts: None,
+            name: source.name(),
+        })
+    }
+
+    fn changed(&self, line: usize) -> Failure {
+        Failure::usage(format!(
+            "{} changed while it was imported (line {line} is not what it was): run the import again",
+            self.name
+        ))
+    }
+}
+
+impl<K: Kind> Iterator for Feeder<'_, K> {
+    type Item = Result<Chunk<K::Item>, Failure>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while let Some(records) = self.records.as_mut() {
+            let Some(record) = records.next() else {
+                let records = self.records.take()?;
+                if let Err(e) = records.finish() {
+                    return Some(Err(e));
+                }
+                break;
+            };
+            let record = match record {
+                Ok(record) => record,
+                Err(e) => return Some(Err(self.changed(e.line))),
+            };
+            let line = record.line;
+            if self.marks.settled.contains(line) {
+                continue;
+            }
+            let Ok(item) = self.kind.item(record) else {
+                return Some(Err(self.changed(line)));
+            };
+            let account = self.fingerprints.account(K::account(&item));
+            let new_chunk = |sender: Option<&str>| Chunk {
+                sender: sender.map(str::to_owned),
+                items: Vec::new(),
+                lines: Vec::new(),
+            };
+            let (chunk, sender) = match K::sender(&item) {
+                Some(sender) => {
+                    if !self.open.contains_key(sender) {
+                        self.open.insert(sender.to_owned(), new_chunk(Some(sender)));
+                    }
+                    (self.open.get_mut(sender), Some(sender))
+                }
+                None => (
+                    Some(self.open_accounts.get_or_insert_with(|| new_chunk(None))),
+                    None,
+                ),
+            };
+            let Some(chunk) = chunk else { continue };
+            chunk.lines.push((account, line as u32));
+            if chunk.lines.len() < self.cap && !self.marks.last.contains(line) {
+                chunk.items.push(item);
+                continue;
+            }
+            // Complete: it comes out.
+            let sender = sender.map(str::to_owned);
+            chunk.items.push(item);
+            let chunk = match sender {
+                Some(sender) => self.open.remove(&sender),
+                None => self.open_accounts.take(),
+            };
+            if let Some(chunk) = chunk {
+                return Some(Ok(chunk));
+            }
+        }
+        // Requests left unfinished (none, unless the file changed): they go too.
+        if let Some(chunk) = self.open_accounts.take() {
+            return Some(Ok(chunk));
+        }
+        let sender = self.open.keys().next().cloned()?;
+        self.open.remove(&sender).map(Ok)
     }
 }
 
@@ -589,19 +944,46 @@ struct Tally {
     /// Outcome label → items, this run.
     run: BTreeMap<String, u64>,
     failed: Vec<Failed>,
-    /// Every item with an outcome, and its outcome label.
-    outcomes: Vec<(Key, String)>,
+    /// With `--verify`: every item with an outcome, its outcome label and its line.
+    outcomes: Option<Vec<(Key, String, usize)>>,
 }
 
 impl Tally {
-    /// Counts the outcome of `entry` (at `line` of the file), settled in this run or before.
-    fn add(&mut self, line: usize, entry: Entry, this_run: bool) {
-        *self.counts.entry(entry.outcome.clone()).or_default() += 1;
-        if this_run {
-            *self.run.entry(entry.outcome.clone()).or_default() += 1;
+    /// A tally that keeps every item's outcome if `verify`.
+    fn new(verify: bool) -> Self {
+        Self {
+            outcomes: verify.then(Vec::new),
+            ..Self::default()
         }
-        self.outcomes
-            .push((entry.key.clone(), entry.outcome.clone()));
+    }
+
+    /// Counts an outcome, settled in this run or before.
+    fn count(&mut self, outcome: &str, this_run: bool) {
+        fn bump(counts: &mut BTreeMap<String, u64>, outcome: &str) {
+            match counts.get_mut(outcome) {
+                Some(n) => *n += 1,
+                None => {
+                    counts.insert(outcome.to_owned(), 1);
+                }
+            }
+        }
+        bump(&mut self.counts, outcome);
+        if this_run {
+            bump(&mut self.run, outcome);
+        }
+    }
+
+    /// Whether [`keep`](Self::keep) wants the entry of an item with `outcome`.
+    fn wants(&self, outcome: &str) -> bool {
+        outcome == "failed" || self.outcomes.is_some()
+    }
+
+    /// Keeps the entry of an item counted (at `line` of the file): a failure, or any with
+    /// `--verify`.
+    fn keep(&mut self, line: usize, entry: Entry) {
+        if let Some(outcomes) = &mut self.outcomes {
+            outcomes.push((entry.key.clone(), entry.outcome.clone(), line));
+        }
         if entry.outcome == "failed" {
             self.failed.push(Failed { line, entry });
         }
@@ -635,6 +1017,8 @@ enum End {
     Config(Failure),
     /// The journal could not be written.
     Journal(Failure),
+    /// The file could not be read again, or changed.
+    Input(Failure),
 }
 
 /// What a run sent.
@@ -652,63 +1036,70 @@ struct Sent {
 
 /// Reads and validates the file, skips what the journal holds, sends the rest, verifies,
 /// writes the report and the summary; the exit code.
+///
+/// The file is read twice (stdin is held in memory): first to validate it whole, keeping 32
+/// bytes per record (fingerprints of its key and sender, its line); then, once the journal is
+/// read, to send it, a few requests ahead of those in flight. What is held for the whole run
+/// is two bits per line, the failures and, with `--verify`, every item's outcome.
 async fn import<K: Kind>(
     kind: K,
     args: &ImportArgs,
     global: &GlobalArgs,
     out: Out,
 ) -> Result<Exit, Failure> {
-    let (source, rows) = rows(&kind, args)?;
-    let total = rows.len();
-    let loaded = match &args.journal {
-        Some(path) => journal::load(path, K::COMMAND)?,
-        None => journal::Loaded::default(),
+    let source = Arc::new(Source::open(&args.file)?);
+    let fingerprints = Arc::new(Fingerprints::new());
+    let mut seen = scan(&kind, &source, args.format, &fingerprints)?;
+    let total = seen.len();
+    let mut tally = Tally::new(args.verify);
+    let settled = match &args.journal {
+        Some(path) => read_journal::<K>(path, &mut seen, &fingerprints, &mut tally)?,
+        None => Settled::default(),
     };
-    let mut tally = Tally::default();
-    let mut lines: HashMap<Key, usize> = HashMap::with_capacity(total);
-    let mut to_send = Vec::with_capacity(total);
-    for row in rows {
-        lines.insert(row.key.clone(), row.line);
-        match loaded.entries.get(&row.key) {
-            Some(entry) => tally.add(row.line, entry.clone(), false),
-            None => to_send.push(row),
-        }
-    }
-    let before = tally.settled();
-    let stray = (loaded.entries.len() as u64).saturating_sub(before);
-    if stray > 0 {
+    let before = settled.before;
+    if settled.stray > 0 {
         eprintln!(
-            "warning: the journal holds {stray} {} that are not in {source}: is it this import's journal?",
-            K::NOUN
+            "warning: the journal holds {} {} that are not in {}: is it this import's journal?",
+            settled.stray,
+            K::NOUN,
+            source.name()
         );
     }
+    let marks = Arc::new(Marks::new(seen));
     let cap = K::ENDPOINT.max_items().unwrap_or(1);
-    let plan = plan::<K>(to_send, cap);
     if args.dry_run {
+        let chunks = Feeder::new(kind, &source, args.format, &marks, &fingerprints, cap)?
+            .collect::<Result<Vec<_>, _>>()?;
         dry_run(
             &kind,
-            &source,
+            source.name(),
             total,
             args.journal.as_ref().map(|_| before),
-            &plan,
+            &chunks,
             out,
         );
         return Ok(Exit::Success);
     }
 
-    let client = global.client()?;
+    let client = client::<K>(global, args.rate)?;
     let mut journal = match &args.journal {
-        Some(path) => Some(Journal::open(path, K::COMMAND, &loaded)?),
+        Some(path) => Some(Journal::open(path, K::COMMAND, &settled.loaded)?),
         None => None,
     };
-    let to_send: usize = plan.iter().map(Vec::len).sum();
-    let progress = Progress::new(to_send as u64, K::NOUN, !args.no_progress);
+    let progress = Progress::new(marks.pending, K::NOUN, !args.no_progress);
+    let feed = Feed {
+        source: Arc::clone(&source),
+        format: args.format,
+        marks: Arc::clone(&marks),
+        fingerprints: Arc::clone(&fingerprints),
+        cap,
+    };
     let sent = send(
-        &kind,
+        kind,
         &client,
-        plan,
+        feed,
         args,
-        &lines,
+        &fingerprints,
         &mut tally,
         journal.as_mut(),
         &progress,
@@ -720,30 +1111,33 @@ async fn import<K: Kind>(
 
     let stopped = !matches!(sent.end, End::Done);
     let mut verify_interrupted = false;
-    let verified = if args.verify && !stopped {
-        let keys = tally.outcomes.clone();
-        // Ctrl-C is this process's own now (see `send`): it stops the verification.
-        tokio::select! {
-            checked = kind.verify(&client, keys, usize::from(args.concurrency)) => Some(checked),
-            _ = tokio::signal::ctrl_c() => {
-                eprintln!("interrupted: the verification was stopped");
-                verify_interrupted = true;
-                None
+    let verified = match &tally.outcomes {
+        Some(outcomes) if !stopped => {
+            let keys: Vec<(Key, String)> = outcomes
+                .iter()
+                .map(|(key, outcome, _)| (key.clone(), outcome.clone()))
+                .collect();
+            // Ctrl-C is this process's own now (see `send`): it stops the verification.
+            tokio::select! {
+                checked = kind.verify(&client, keys, usize::from(args.concurrency)) => Some(checked),
+                _ = tokio::signal::ctrl_c() => {
+                    eprintln!("interrupted: the verification was stopped");
+                    verify_interrupted = true;
+                    None
+                }
             }
         }
-    } else {
-        None
+        _ => None,
     };
     if let Some(path) = &args.report {
         write_report::<K>(path, &tally.failed)?;
     }
     summary::<K>(
-        &source,
+        source.name(),
         total,
         before,
         &tally,
         &sent,
-        &lines,
         verified.as_deref(),
         args,
         out,
@@ -753,7 +1147,7 @@ async fn import<K: Kind>(
     }
     synced?;
     match sent.end {
-        End::Config(failure) | End::Journal(failure) => return Err(failure),
+        End::Config(failure) | End::Journal(failure) | End::Input(failure) => return Err(failure),
         End::Interrupted | End::Abandoned => return Ok(Exit::Interrupted),
         End::Done if verify_interrupted => return Ok(Exit::Interrupted),
         End::Done => {}
@@ -768,14 +1162,92 @@ async fn import<K: Kind>(
     }
 }
 
-/// Feeds the plan to the bulk stream and settles each report as it arrives.
+/// The client of an import: the settings' own, its rate limiter replaced when `--rate` is given.
+fn client<K: Kind>(global: &GlobalArgs, rate: Option<u32>) -> Result<Client, Failure> {
+    let mut builder = global.builder()?;
+    match rate {
+        None => {}
+        Some(0) => builder = builder.rate_limiter(Arc::new(Unlimited)),
+        Some(rate) => {
+            builder = builder.rate_limiter(Arc::new(
+                TokenBucket::new().with_rate(K::ENDPOINT, Rate::per_second(rate)),
+            ));
+        }
+    }
+    builder.build().map_err(Failure::from)
+}
+
+/// What the thread of the second reading needs.
+struct Feed {
+    source: Arc<Source>,
+    format: Format,
+    marks: Arc<Marks>,
+    fingerprints: Arc<Fingerprints>,
+    cap: usize,
+}
+
+impl Feed {
+    /// Starts the second reading on a thread of its own; its requests (or the failure that
+    /// stopped it) come out of the receiver, `ahead` at most waiting in it. It stops when the
+    /// receiver is dropped.
+    fn start<K: Kind>(
+        self,
+        kind: K,
+        ahead: usize,
+    ) -> mpsc::Receiver<Result<Chunk<K::Item>, Failure>> {
+        let (tx, rx) = mpsc::channel(ahead.max(1));
+        let spawned = std::thread::Builder::new()
+            .name("tim-import-read".to_owned())
+            .spawn({
+                let tx = tx.clone();
+                move || {
+                    let feeder = Feeder::new(
+                        kind,
+                        &self.source,
+                        self.format,
+                        &self.marks,
+                        &self.fingerprints,
+                        self.cap,
+                    );
+                    let feeder = match feeder {
+                        Ok(feeder) => feeder,
+                        Err(e) => {
+                            let _ = tx.blocking_send(Err(e));
+                            return;
+                        }
+                    };
+                    for next in feeder {
+                        let failed = next.is_err();
+                        if tx.blocking_send(next).is_err() || failed {
+                            return;
+                        }
+                    }
+                }
+            });
+        if let Err(e) = spawned {
+            let _ = tx.try_send(Err(Failure::io("cannot start a thread", &e)));
+        }
+        rx
+    }
+}
+
+/// A request in flight: its sender and the lines of its items.
+struct Flight {
+    sender: Option<String>,
+    lines: Vec<(u64, u32)>,
+}
+
+/// Sends the requests of the second reading, `--concurrency` at once, and settles each report as
+/// it arrives. Up to twice `--concurrency` requests wait; the next to go is the first of them
+/// whose sender has no request in flight (one sender's requests go one after the other: they
+/// would only hold slots), so that a sender with many requests does not hold up the others.
 #[allow(clippy::too_many_arguments)]
 async fn send<K: Kind>(
-    kind: &K,
+    kind: K,
     client: &Client,
-    plan: Vec<Vec<Row<K::Item>>>,
+    feed: Feed,
     args: &ImportArgs,
-    lines: &HashMap<Key, usize>,
+    fingerprints: &Fingerprints,
     tally: &mut Tally,
     mut journal: Option<&mut Journal>,
     progress: &Progress,
@@ -788,41 +1260,86 @@ async fn send<K: Kind>(
         elapsed: Duration::ZERO,
         end: End::Done,
     };
-    // Each request of the plan is a bulk stream of its own (one sender, at most the cap: one
-    // request, and its resends), `--concurrency` of them at once. Fed the whole file, the bulk
-    // stream would hold up to `max_buffered` items in partly filled requests and send them all
-    // once its input ends: a Ctrl-C could not stop it short of them.
-    let feeding = Arc::new(AtomicBool::new(true));
-    let requests = {
-        let feeding = Arc::clone(&feeding);
-        tencent_im::stream::iter(plan)
-            .take_while(move |_| std::future::ready(feeding.load(Ordering::SeqCst)))
-    };
-    let reports = requests
-        .map(|chunk| {
-            let items = chunk.into_iter().map(|row| row.item).collect::<Vec<_>>();
-            let reports = kind.bulk(
-                client,
-                tencent_im::stream::iter(items),
-                BulkOptions::default().concurrency(1),
-            );
-            reports.collect::<Vec<_>>()
-        })
-        .buffer_unordered(usize::from(args.concurrency));
-    let mut reports = pin!(reports.flat_map(tencent_im::stream::iter));
+    let concurrency = usize::from(args.concurrency);
+    let window = 2 * concurrency;
+    let mut chunks = feed.start(kind, concurrency);
+    let mut reading = true;
+    let mut feeding = true;
+    let mut waiting: VecDeque<Chunk<K::Item>> = VecDeque::new();
+    let mut busy: HashMap<String, usize> = HashMap::new();
+    // Each request is a bulk stream of its own (one sender, at most the cap: one request, and
+    // its resends). Fed the whole file, the bulk stream would hold up to `max_buffered` items
+    // in partly filled requests and send them all once its input ends: a Ctrl-C could not stop
+    // it short of them.
+    let mut flights: JoinSet<(Flight, Vec<Report<K::Outcome>>)> = JoinSet::new();
     let mut interrupt = pin!(tokio::signal::ctrl_c());
     let mut signals = true;
     loop {
+        while feeding && flights.len() < concurrency {
+            let free = waiting.iter().position(|c| {
+                c.sender
+                    .as_ref()
+                    .is_none_or(|sender| !busy.contains_key(sender))
+            });
+            let Some(chunk) = free.and_then(|i| waiting.remove(i)) else {
+                break;
+            };
+            if let Some(sender) = &chunk.sender {
+                *busy.entry(sender.clone()).or_default() += 1;
+            }
+            let flight = Flight {
+                sender: chunk.sender,
+                lines: chunk.lines,
+            };
+            let reports = kind.bulk(
+                client,
+                tencent_im::stream::iter(chunk.items),
+                BulkOptions::default().concurrency(1),
+            );
+            flights.spawn(async move { (flight, reports.collect::<Vec<_>>().await) });
+        }
+        let more = feeding && (reading || !waiting.is_empty());
+        if flights.is_empty() && !more {
+            break;
+        }
         tokio::select! {
-            next = reports.next() => {
-                let Some(report) = next else { break };
-                sent.items += report.items.len() as u64;
-                sent.requests += report.requests.len() as u64;
-                if let Some(stop) = settle::<K>(&report, lines, tally, journal.as_deref_mut(), progress, out) {
-                    feeding.store(false, Ordering::SeqCst);
-                    if matches!(sent.end, End::Done | End::Interrupted) {
-                        sent.end = stop;
+            Some(joined) = flights.join_next(), if !flights.is_empty() => {
+                let (flight, reports) = match joined {
+                    Ok(done) => done,
+                    Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                    Err(_) => continue,
+                };
+                if let Some(sender) = &flight.sender {
+                    if let Some(n) = busy.get_mut(sender) {
+                        *n -= 1;
+                        if *n == 0 {
+                            busy.remove(sender);
+                        }
                     }
+                }
+                for report in &reports {
+                    sent.items += report.items.len() as u64;
+                    sent.requests += report.requests.len() as u64;
+                    let stop = settle::<K>(report, &flight, fingerprints, tally, journal.as_deref_mut(), progress, out);
+                    if let Some(stop) = stop {
+                        feeding = false;
+                        if matches!(sent.end, End::Done | End::Interrupted) {
+                            sent.end = stop;
+                        }
+                    }
+                }
+            }
+            next = chunks.recv(), if reading && feeding && waiting.len() < window => {
+                match next {
+                    Some(Ok(chunk)) => waiting.push_back(chunk),
+                    Some(Err(failure)) => {
+                        reading = false;
+                        feeding = false;
+                        if matches!(sent.end, End::Done | End::Interrupted) {
+                            sent.end = End::Input(failure);
+                        }
+                    }
+                    None => reading = false,
                 }
             }
             signal = &mut interrupt, if signals => {
@@ -835,7 +1352,7 @@ async fn send<K: Kind>(
                     sent.end = End::Abandoned;
                     break;
                 }
-                feeding.store(false, Ordering::SeqCst);
+                feeding = false;
                 if matches!(sent.end, End::Done) {
                     sent.end = End::Interrupted;
                 }
@@ -849,6 +1366,10 @@ async fn send<K: Kind>(
             }
         }
     }
+    // The requests abandoned by a second Ctrl-C stop here; the reading thread stops at its next
+    // request.
+    flights.abort_all();
+    drop(chunks);
     sent.elapsed = started.elapsed();
     sent
 }
@@ -857,7 +1378,8 @@ async fn send<K: Kind>(
 /// report says so.
 fn settle<K: Kind>(
     report: &Report<K::Outcome>,
-    lines: &HashMap<Key, usize>,
+    flight: &Flight,
+    fingerprints: &Fingerprints,
     tally: &mut Tally,
     mut journal: Option<&mut Journal>,
     progress: &Progress,
@@ -866,10 +1388,6 @@ fn settle<K: Kind>(
     let request_failed = report.requests.iter().any(|r| r.error.is_some());
     let mut config = None;
     for item in &report.items {
-        let key = Key {
-            from: report.from.clone(),
-            account: item.account.clone(),
-        };
         let failure = item.outcome.failure();
         let code = failure.and_then(|f| f.code).map(|c| c.get());
         // Settled: an outcome that sending the item again would not change. A failure is
@@ -883,19 +1401,24 @@ fn settle<K: Kind>(
         if request_failed && code.is_some_and(|c| (70001..=70020).contains(&c)) {
             config = Some(code);
         }
-        let entry = Entry {
-            key,
-            outcome: item.outcome.label(),
+        let outcome = item.outcome.label();
+        let entry = EntryRef {
+            from: report.from.as_deref(),
+            account: &item.account,
+            outcome: &outcome,
             code,
-            info: failure.map(|f| f.info.clone()),
+            info: failure.map(|f| f.info.as_str()),
         };
         if settled {
             if let Some(journal) = journal.as_deref_mut() {
-                journal.record(&entry);
+                journal.record(entry);
             }
         }
-        let line = lines.get(&entry.key).copied().unwrap_or(0);
-        tally.add(line, entry, true);
+        tally.count(&outcome, true);
+        if tally.wants(&outcome) {
+            let line = line_of(&flight.lines, fingerprints.account(&item.account));
+            tally.keep(line, entry.to_entry());
+        }
     }
     let mut stop = None;
     if let Some(journal) = journal {
@@ -937,28 +1460,26 @@ fn settle<K: Kind>(
     stop
 }
 
-/// The requests of a plan by sender, each with its number in the order they are sent.
-type BySender<'a, I> = Vec<(Option<String>, Vec<(usize, &'a Vec<Row<I>>)>)>;
+/// The requests of a dry run by sender, each with its number in the order they are sent.
+type BySender<'a, I> = Vec<(Option<String>, Vec<(usize, &'a Chunk<I>)>)>;
 
-/// `--dry-run`: the requests the import would make, per sender and per request; `before` is
-/// how many items the journal holds, if there is one.
+/// `--dry-run`: the requests the import would make, per sender and per request, numbered in the
+/// order they come out of the file; `before` is how many items the journal holds, if there is
+/// one.
 fn dry_run<K: Kind>(
     kind: &K,
     source: &str,
     total: usize,
     before: Option<u64>,
-    plan: &[Vec<Row<K::Item>>],
+    plan: &[Chunk<K::Item>],
     out: Out,
 ) {
-    let pending: usize = plan.iter().map(Vec::len).sum();
+    let pending: usize = plan.iter().map(|c| c.items.len()).sum();
     // Requests numbered in the order they are sent, listed by sender.
     let mut senders: BySender<'_, K::Item> = Vec::new();
     let mut index: HashMap<Option<String>, usize> = HashMap::new();
     for (n, chunk) in plan.iter().enumerate() {
-        let sender = chunk
-            .first()
-            .and_then(|r| K::sender(&r.item))
-            .map(str::to_owned);
+        let sender = chunk.sender.clone();
         let i = *index.entry(sender.clone()).or_insert_with(|| {
             senders.push((sender, Vec::new()));
             senders.len() - 1
@@ -968,16 +1489,15 @@ fn dry_run<K: Kind>(
     if out.json {
         for (sender, requests) in &senders {
             for (n, chunk) in requests {
-                let items: Vec<K::Item> = chunk.iter().map(|r| r.item.clone()).collect();
-                let lines: Vec<usize> = chunk.iter().map(|r| r.line).collect();
+                let lines: Vec<u32> = chunk.lines.iter().map(|(_, line)| *line).collect();
                 out.emit(
                     &json!({
                         "kind": "request",
                         "request": n,
                         "from": sender,
-                        "items": chunk.len(),
+                        "items": chunk.items.len(),
                         "lines": lines,
-                        "body": kind.request(&items),
+                        "body": kind.request(&chunk.items),
                     }),
                     "",
                 );
@@ -1010,7 +1530,7 @@ fn dry_run<K: Kind>(
     );
     for (sender, chunks) in &senders {
         if let Some(sender) = sender {
-            let count: usize = chunks.iter().map(|(_, c)| c.len()).sum();
+            let count: usize = chunks.iter().map(|(_, c)| c.items.len()).sum();
             text.push_str(&format!(
                 "{sender}: {}, {}\n",
                 items::<K>(count as u64),
@@ -1018,10 +1538,10 @@ fn dry_run<K: Kind>(
             ));
         }
         for (n, chunk) in chunks {
-            let accounts: Vec<&str> = chunk.iter().map(|r| r.key.account.as_str()).collect();
+            let accounts: Vec<&str> = chunk.items.iter().map(K::account).collect();
             text.push_str(&format!(
                 "  request {n} ({}): {}\n",
-                items::<K>(chunk.len() as u64),
+                items::<K>(chunk.items.len() as u64),
                 accounts.join(", ")
             ));
         }
@@ -1038,7 +1558,6 @@ fn summary<K: Kind>(
     before: u64,
     tally: &Tally,
     sent: &Sent,
-    lines: &HashMap<Key, usize>,
     verified: Option<&[Checked]>,
     args: &ImportArgs,
     out: Out,
@@ -1055,6 +1574,10 @@ fn summary<K: Kind>(
         .iter()
         .filter(|c| !c.consistent)
         .collect();
+    let lines: HashMap<&Key, usize> = match (&tally.outcomes, verified) {
+        (Some(outcomes), Some(_)) => outcomes.iter().map(|(k, _, line)| (k, *line)).collect(),
+        _ => HashMap::new(),
+    };
     let line_of = |key: &Key| lines.get(key).copied().unwrap_or(0);
     if out.json {
         for c in &mismatches {
@@ -1244,6 +1767,7 @@ fn resume_hint<K: Kind>(args: &ImportArgs, total: u64, settled: u64, end: &End) 
         End::Abandoned => "stopped at once (the requests in flight were abandoned)",
         End::Config(_) => "stopped by a configuration error",
         End::Journal(_) => "stopped: the journal cannot be written",
+        End::Input(_) => "stopped: the file cannot be read again",
     };
     let mut text = format!("{why}: {settled} of {} have an outcome", items::<K>(total));
     if args.journal.is_some() {
@@ -1309,46 +1833,92 @@ fn shell_quote(word: &str) -> String {
 mod tests {
     use super::*;
 
-    fn row(from: &str, to: usize) -> Row<FriendPair> {
-        let to = format!("t{to}");
-        Row {
-            line: 0,
-            key: Key::pair(from, to.clone()),
-            item: FriendPair::new(from, to),
+    const FRIENDS: Friends = Friends {
+        single: false,
+        force: false,
+    };
+
+    /// The requests of `csv` as the second reading makes them, after a first reading (and the
+    /// journal entries `settled`, as pairs): `(from, targets)` each.
+    fn requests(csv: &str, settled: &[(&str, &str)], cap: usize) -> Vec<(String, Vec<String>)> {
+        let source = Source::memory("test.csv", csv.as_bytes().to_vec());
+        let fingerprints = Fingerprints::new();
+        let mut seen = scan(&FRIENDS, &source, Format::Auto, &fingerprints).unwrap();
+        for (from, to) in settled {
+            let key = fingerprints.key(Some(from), to);
+            let i = seen.binary_search_by_key(&key, |s| s.key).unwrap();
+            seen[i].settled = 1;
         }
+        let marks = Marks::new(seen);
+        Feeder::new(FRIENDS, &source, Format::Auto, &marks, &fingerprints, cap)
+            .unwrap()
+            .map(|chunk| {
+                let chunk = chunk.unwrap();
+                assert_eq!(chunk.items.len(), chunk.lines.len());
+                let targets = chunk
+                    .items
+                    .iter()
+                    .map(|p| p.item.to_account.clone())
+                    .collect();
+                (chunk.sender.unwrap(), targets)
+            })
+            .collect()
     }
 
     #[test]
-    fn plan_cuts_at_the_cap_and_takes_the_senders_in_turn() {
-        let mut rows = Vec::new();
-        for i in 0..7 {
-            rows.push(row("a", i));
-        }
-        for i in 0..2 {
-            rows.push(row("b", i));
-        }
-        for i in 0..4 {
-            rows.push(row("c", i));
-        }
-        rows.push(row("a", 7));
-        let plan = plan::<Friends>(rows, 3);
-        let shape: Vec<(String, usize)> = plan
-            .iter()
-            .map(|c| (c[0].item.from.clone(), c.len()))
-            .collect();
+    fn requests_are_cut_at_the_cap_and_go_when_a_senders_last_item_is_read() {
+        let mut csv = String::from("from,to\n");
+        let mut add = |from: &str, range: std::ops::Range<usize>| {
+            for i in range {
+                csv.push_str(&format!("{from},t{i}\n"));
+            }
+        };
+        add("a", 0..7);
+        add("b", 0..2);
+        add("c", 0..4);
+        add("a", 7..8);
+        let shape = |requests: Vec<(String, Vec<String>)>| -> Vec<(String, usize)> {
+            requests.into_iter().map(|(f, t)| (f, t.len())).collect()
+        };
+        let got = requests(&csv, &[], 3);
         assert_eq!(
-            shape,
+            shape(got.clone()),
             [
+                ("a".into(), 3),
                 ("a".into(), 3),
                 ("b".into(), 2),
                 ("c".into(), 3),
-                ("a".into(), 3),
                 ("c".into(), 1),
                 ("a".into(), 2),
             ]
         );
-        let last: Vec<&str> = plan[5].iter().map(|r| r.key.account.as_str()).collect();
-        assert_eq!(last, ["t6", "t7"]);
+        assert_eq!(got[5].1, ["t6", "t7"]);
+        // Settled items are skipped: a's last request goes at its last item to send.
+        let got = requests(&csv, &[("a", "t7"), ("c", "t3"), ("b", "t0")], 3);
+        assert_eq!(
+            shape(got.clone()),
+            [
+                ("a".into(), 3),
+                ("a".into(), 3),
+                ("a".into(), 1),
+                ("b".into(), 1),
+                ("c".into(), 3),
+            ]
+        );
+        assert_eq!(got[2].1, ["t6"]);
+    }
+
+    #[test]
+    fn repeated_pairs_name_their_first_line() {
+        let source = Source::memory(
+            "test.csv",
+            b"from,to\na,b\na,c\nx,\"b\"c\na,b\nb,a\na,c\na,b\n".to_vec(),
+        );
+        let err = scan(&FRIENDS, &source, Format::Auto, &Fingerprints::new()).unwrap_err();
+        assert_eq!(
+            err.message,
+            "test.csv: 4 errors in the input; nothing was sent\n  line 4: field 2 (to): text after the closing quote (double a quote inside a quoted value)\n  line 5: the pair a → b repeats line 2\n  line 7: the pair a → c repeats line 3\n  line 8: the pair a → b repeats line 2"
+        );
     }
 
     #[test]
@@ -1430,7 +2000,7 @@ mod tests {
             err.to_string(),
             "line 7: from is 33 bytes long, over the limit of 32 bytes"
         );
-        let (key, pair) = kind
+        let pair = kind
             .item(record([
                 Some("alice"),
                 Some("bob"),
@@ -1440,7 +2010,12 @@ mod tests {
                 None,
             ]))
             .unwrap();
-        assert_eq!(key, Key::pair("alice", "bob"));
+        assert_eq!(Friends::key(&pair), Key::pair("alice", "bob"));
         assert_eq!(pair.item.add_source, "AddSource_Type_Web");
+        // Without a source: the client's default is checked, and left to the client to fill.
+        let pair = kind
+            .item(record([Some("alice"), Some("bob"), None, None, None, None]))
+            .unwrap();
+        assert_eq!(pair.item.add_source, "");
     }
 }
