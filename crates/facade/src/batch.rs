@@ -316,7 +316,7 @@ where
 }
 
 /// The failure of an item whose whole request failed with `e`.
-pub(crate) fn request_failure(e: &Error) -> ItemFailure {
+fn request_failure(e: &Error) -> ItemFailure {
     let info = format!("the request failed: {e}");
     match e.api_code() {
         Some(code) => ItemFailure::new(code, info),

@@ -82,7 +82,7 @@ pub struct FriendAddCall {
     items: Vec<AddFriendItem>,
     add_type: Option<AddType>,
     force: Option<ForceAddFlags>,
-    /// A setter called before any `to`: reported when the call is sent.
+    /// What a setter called before any `to` expected: reported when the call is sent.
     misuse: Option<&'static str>,
 }
 
@@ -118,34 +118,44 @@ impl FriendAddCall {
         self
     }
 
-    fn last(mut self, setter: &'static str, set: impl FnOnce(&mut AddFriendItem)) -> Self {
+    /// Applies `set` to the item added last; without one, `expected` is the validation error
+    /// `send` reports.
+    fn last(mut self, expected: &'static str, set: impl FnOnce(&mut AddFriendItem)) -> Self {
         match self.items.last_mut() {
             Some(item) => set(item),
-            None => self.misuse = self.misuse.or(Some(setter)),
+            None => self.misuse = self.misuse.or(Some(expected)),
         }
         self
     }
 
     /// Sets the `Remark` of the account added last (at most 96 bytes).
     pub fn remark(self, remark: impl Into<String>) -> Self {
-        self.last("remark", |i| i.remark = Some(remark.into()))
+        self.last("named with to() before remark()", |i| {
+            i.remark = Some(remark.into())
+        })
     }
 
     /// Sets the `GroupName` of the account added last (1 to 30 bytes).
     pub fn group(self, group: impl Into<String>) -> Self {
-        self.last("group", |i| i.group_name = Some(group.into()))
+        self.last("named with to() before group()", |i| {
+            i.group_name = Some(group.into())
+        })
     }
 
     /// Sets the `AddSource` of the account added last: a keyword of 1 to 8 ASCII letters such
     /// as `"Web"`, or the full `"AddSource_Type_Web"`.
     pub fn source(self, source: &str) -> Self {
-        self.last("source", |i| i.add_source = add_source(source))
+        self.last("named with to() before source()", |i| {
+            i.add_source = add_source(source)
+        })
     }
 
     /// Sets the `AddWording` (the request message) of the account added last (at most 256
     /// bytes).
     pub fn wording(self, wording: impl Into<String>) -> Self {
-        self.last("wording", |i| i.add_wording = Some(wording.into()))
+        self.last("named with to() before wording()", |i| {
+            i.add_wording = Some(wording.into())
+        })
     }
 
     /// Sets `AddType` (Tencent's default: both ways).
@@ -183,17 +193,10 @@ impl FriendAddCall {
     /// (nothing is sent), or the first request's error when no request succeeded. Once one
     /// request succeeded, failures of others are reported per item in the [`Report`].
     pub async fn send(self) -> Result<Report<AddOutcome>, Error> {
-        if let Some(setter) = self.misuse {
+        if let Some(expected) = self.misuse {
             return Err(Error::validation(ValidationError::new(
                 "AddFriendItem",
-                Violation::Format {
-                    expected: match setter {
-                        "remark" => "named with to() before remark()",
-                        "group" => "named with to() before group()",
-                        "source" => "named with to() before source()",
-                        _ => "named with to() before wording()",
-                    },
-                },
+                Violation::Format { expected },
             )));
         }
         let spec = Spec::write();
