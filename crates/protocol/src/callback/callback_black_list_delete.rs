@@ -2,55 +2,31 @@
 //! (spec §8; "After a User Is Removed from Blocklist",
 //! <https://www.tencentcloud.com/document/product/1047/34362>, CN 269/1661).
 
-use serde::{Deserialize, Serialize};
-
-use super::{AccountPair, CallbackCommand};
-use crate::serde_util::null_as_default;
-
-/// The body of `Sns.CallbackBlackListDelete`.
-///
-/// It fires after a blocklist removal made on a client or through the REST API
-/// (`v4/sns/black_list_delete`) succeeds. Each pair says that `To_Account` was removed from
-/// `From_Account`'s blocklist. Tencent ignores the reply.
-///
-/// ```
-/// use tencent_im_protocol::callback::{AccountPair, CallbackBlackListDelete};
-///
-/// let body = CallbackBlackListDelete::new(vec![AccountPair::new("id", "id1")]);
-/// assert_eq!(
-///     serde_json::to_string(&body).unwrap(),
-///     r#"{"CallbackCommand":"Sns.CallbackBlackListDelete","PairList":[{"From_Account":"id","To_Account":"id1"}]}"#
-/// );
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct CallbackBlackListDelete {
-    /// `CallbackCommand`: `Sns.CallbackBlackListDelete`.
-    #[serde(rename = "CallbackCommand", default = "command")]
-    pub callback_command: CallbackCommand,
-    /// `PairList`: one entry per (`From_Account`, `To_Account`) pair: `To_Account` was removed from
-    /// `From_Account`'s list.
-    #[serde(rename = "PairList", default, deserialize_with = "null_as_default")]
-    pub pairs: Vec<AccountPair>,
-}
-
-fn command() -> CallbackCommand {
-    CallbackCommand::BlackListDelete
-}
-
-impl CallbackBlackListDelete {
-    /// A body for these pairs.
-    pub fn new(pairs: Vec<AccountPair>) -> Self {
-        Self {
-            callback_command: command(),
-            pairs,
-        }
-    }
-}
+super::pair_list_callback!(
+    /// The body of `Sns.CallbackBlackListDelete`.
+    ///
+    /// It fires after a blocklist removal made on a client or through the REST API
+    /// (`v4/sns/black_list_delete`) succeeds. Each pair says that `To_Account` was removed from
+    /// `From_Account`'s blocklist. Tencent ignores the reply.
+    ///
+    /// ```
+    /// use tencent_im_protocol::callback::{AccountPair, CallbackBlackListDelete};
+    ///
+    /// let body = CallbackBlackListDelete::new(vec![AccountPair::new("id", "id1")]);
+    /// assert_eq!(
+    ///     serde_json::to_string(&body).unwrap(),
+    ///     r#"{"CallbackCommand":"Sns.CallbackBlackListDelete","PairList":[{"From_Account":"id","To_Account":"id1"}]}"#
+    /// );
+    /// ```
+    CallbackBlackListDelete,
+    BlackListDelete,
+    "`To_Account` was removed from `From_Account`'s list."
+);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::callback::{AccountPair, CallbackCommand};
 
     #[test]
     fn documented_shape_and_unknown_fields() {

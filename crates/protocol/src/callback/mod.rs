@@ -27,6 +27,46 @@
 //! assert_eq!(reply, r#"{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}"#);
 //! ```
 
+/// Declares the body of an after-callback that carries only `PairList[{From_Account,
+/// To_Account}]` (`Sns.CallbackFriendDelete`, `Sns.CallbackBlackListAdd`,
+/// `Sns.CallbackBlackListDelete`): the struct with its docs, its `CallbackCommand` default and
+/// `new`. `$pairs` says what one pair means.
+macro_rules! pair_list_callback {
+    ($(#[$doc:meta])* $name:ident, $command:ident, $pairs:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+        #[non_exhaustive]
+        pub struct $name {
+            #[doc = concat!("`CallbackCommand`: always `CallbackCommand::", stringify!($command), "`.")]
+            #[serde(rename = "CallbackCommand", default = "command")]
+            pub callback_command: $crate::callback::CallbackCommand,
+            #[doc = concat!("`PairList`: one entry per (`From_Account`, `To_Account`) pair: ", $pairs)]
+            #[serde(
+                rename = "PairList",
+                default,
+                deserialize_with = "crate::serde_util::null_as_default"
+            )]
+            pub pairs: Vec<$crate::callback::AccountPair>,
+        }
+
+        fn command() -> $crate::callback::CallbackCommand {
+            $crate::callback::CallbackCommand::$command
+        }
+
+        impl $name {
+            /// A body for these pairs.
+            pub fn new(pairs: Vec<$crate::callback::AccountPair>) -> Self {
+                Self {
+                    callback_command: command(),
+                    pairs,
+                }
+            }
+        }
+    };
+}
+
+use pair_list_callback;
+
 mod callback_black_list_add;
 mod callback_black_list_delete;
 mod callback_friend_add;
