@@ -86,6 +86,40 @@ pub(crate) struct Settings {
     pub(crate) endpoint: Option<String>,
 }
 
+/// How to set `key` (a config key such as `sdkappid`): ` (pass --sdkappid, set TIM_SDKAPPID or
+/// run `tim config set sdkappid <VALUE>`)`.
+pub(crate) fn how_to_set(key: &str) -> String {
+    format!(
+        " (pass --{}, set TIM_{} or run `tim config set {key} <VALUE>`)",
+        key.replace('_', "-"),
+        key.to_ascii_uppercase()
+    )
+}
+
+/// "TIM_SDKAPPID is not set (pass --sdkappid, …)": the one wording of a missing setting.
+pub(crate) fn not_set(key: &str) -> Failure {
+    Failure::config(format!(
+        "TIM_{} is not set{}",
+        key.to_ascii_uppercase(),
+        how_to_set(key)
+    ))
+}
+
+impl Settings {
+    /// The SDKAppID as a number; says when it is missing or not a number.
+    pub(crate) fn sdkappid(&self) -> Result<u64, Failure> {
+        let id = self
+            .sdkappid
+            .as_deref()
+            .ok_or_else(|| not_set("sdkappid"))?;
+        id.trim().parse().map_err(|_| {
+            Failure::config(format!(
+                "the SDKAppID {id:?} is not a number (copy it from the console's app list)"
+            ))
+        })
+    }
+}
+
 /// `Some(<redacted>)` or `None`: whether a secret is set, never its value.
 fn redacted(secret: &Option<String>) -> Option<&'static str> {
     secret.as_ref().map(|_| "<redacted>")
@@ -101,9 +135,12 @@ impl std::fmt::Debug for GlobalArgs {
             .field("endpoint", &self.endpoint)
             .field("profile", &self.profile)
             .field("config", &self.config)
+            .field("ca_cert", &self.ca_cert)
             .field("redis", &redacted(&self.redis))
+            .field("fleet_size", &self.fleet_size)
             .field("json", &self.json)
-            .finish_non_exhaustive()
+            .field("verbose", &self.verbose)
+            .finish()
     }
 }
 
@@ -196,13 +233,7 @@ impl GlobalArgs {
             let hint = KEYS
                 .iter()
                 .find(|k| message.contains(&format!("TIM_{}", k.to_ascii_uppercase())))
-                .map(|k| {
-                    format!(
-                        " (pass --{}, set TIM_{} or run `tim config set {k} …`)",
-                        k.replace('_', "-"),
-                        k.to_ascii_uppercase()
-                    )
-                })
+                .map(|k| how_to_set(k))
                 .unwrap_or_default();
             Failure::config(format!("{message}{hint}"))
         })?;

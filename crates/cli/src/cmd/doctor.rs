@@ -215,13 +215,8 @@ pub(crate) async fn run(global: &GlobalArgs, out: Out) -> Result<Exit, Failure> 
 /// Every setting present and well-formed; returns where requests go.
 fn check_settings(doctor: &mut Doctor, settings: &Settings) -> Option<Target> {
     let mut problems = Vec::new();
-    let missing = |key: &str, what: &str| {
-        format!(
-            "{what} is not set (pass --{}, set TIM_{} or run `tim config set {key} …`)",
-            key.replace('_', "-"),
-            key.to_ascii_uppercase()
-        )
-    };
+    let missing =
+        |key: &str, what: &str| format!("{what} is not set{}", crate::config::how_to_set(key));
     match settings.sdkappid.as_deref() {
         None => problems.push(missing("sdkappid", "the SDKAppID")),
         Some(id) if id.trim().parse::<u64>().is_err() => problems.push(format!(

@@ -1787,30 +1787,45 @@ fn resume_hint<K: Kind>(args: &ImportArgs, total: u64, settled: u64, end: &End) 
     eprintln!("{text}");
 }
 
-/// This process's command line, quoted for a POSIX shell, the secret key replaced by the
+/// This process's command line, quoted for a POSIX shell, every secret replaced by the
 /// variable that can hold it.
 fn command_line() -> String {
     quote_command(std::env::args_os().map(|a| a.to_string_lossy().into_owned()))
 }
 
-/// `args` quoted for a POSIX shell, the value of `--secret-key` replaced by
-/// `"$TIM_SECRET_KEY"`.
+/// The flags whose values are secrets, and the environment variable that can hold each.
+const SECRET_FLAGS: [(&str, &str); 3] = [
+    ("--secret-key", "TIM_SECRET_KEY"),
+    ("--redis", "TIM_REDIS_URL"),
+    ("--token", "TIM_CALLBACK_TOKEN"),
+];
+
+/// `args` quoted for a POSIX shell, the value of each secret flag (`--secret-key`, `--redis`,
+/// `--token`, as `--flag VALUE` or `--flag=VALUE`) replaced by `"$VARIABLE"`.
 fn quote_command(args: impl IntoIterator<Item = String>) -> String {
     let mut words = Vec::new();
-    let mut secret_next = false;
+    let mut secret_next: Option<&str> = None;
     for arg in args {
-        if secret_next {
-            words.push("\"$TIM_SECRET_KEY\"".to_owned());
-            secret_next = false;
+        if let Some(var) = secret_next.take() {
+            words.push(format!("\"${var}\""));
             continue;
         }
-        if arg == "--secret-key" {
-            secret_next = true;
-            words.push(arg);
-        } else if arg.starts_with("--secret-key=") {
-            words.push("--secret-key=\"$TIM_SECRET_KEY\"".to_owned());
-        } else {
-            words.push(shell_quote(&arg));
+        let secret = SECRET_FLAGS.iter().find_map(|&(flag, var)| {
+            if arg == flag {
+                Some((flag, var, false))
+            } else {
+                arg.strip_prefix(flag)
+                    .filter(|rest| rest.starts_with('='))
+                    .map(|_| (flag, var, true))
+            }
+        });
+        match secret {
+            Some((flag, var, true)) => words.push(format!("{flag}=\"${var}\"")),
+            Some((flag, var, false)) => {
+                secret_next = Some(var);
+                words.push(flag.to_owned());
+            }
+            None => words.push(shell_quote(&arg)),
         }
     }
     words.join(" ")
@@ -1931,13 +1946,18 @@ mod tests {
             "import",
             "my pairs.csv",
             "--secret-key=s3cret",
+            "--redis",
+            "redis://:hunter2@127.0.0.1/",
+            "--redis=rediss://:hunter2@h/",
             "--journal",
             "j",
         ];
+        let line = quote_command(args.map(String::from));
         assert_eq!(
-            quote_command(args.map(String::from)),
-            "tim --secret-key \"$TIM_SECRET_KEY\" friend import 'my pairs.csv' --secret-key=\"$TIM_SECRET_KEY\" --journal j"
+            line,
+            "tim --secret-key \"$TIM_SECRET_KEY\" friend import 'my pairs.csv' --secret-key=\"$TIM_SECRET_KEY\" --redis \"$TIM_REDIS_URL\" --redis=\"$TIM_REDIS_URL\" --journal j"
         );
+        assert!(!line.contains("s3cret") && !line.contains("hunter2"));
     }
 
     #[test]

@@ -185,29 +185,12 @@ impl UsersigCommand {
 /// A generator for the settings' SDKAppID and secret key; says which one is missing or bad,
 /// never the key.
 pub(crate) fn signer(settings: &Settings) -> Result<UserSigGenerator, Failure> {
-    let sdkappid = settings
-        .sdkappid
-        .as_deref()
-        .ok_or_else(|| missing("sdkappid", "the app's SDKAppID"))?;
-    let sdkappid: u64 = sdkappid.trim().parse().map_err(|_| {
-        Failure::config(format!(
-            "the SDKAppID {sdkappid:?} is not a number (the app's SDKAppID, from the console)"
-        ))
-    })?;
+    let sdkappid = settings.sdkappid()?;
     let key = settings
         .secret_key
         .as_deref()
-        .ok_or_else(|| missing("secret_key", "the app's secret key"))?;
+        .ok_or_else(|| crate::config::not_set("secret_key"))?;
     Ok(UserSigGenerator::new(sdkappid, SecretKey::new(key.trim())))
-}
-
-/// "no SDKAppID: pass --sdkappid, set TIM_SDKAPPID or run `tim config set sdkappid …`".
-pub(crate) fn missing(key: &str, what: &str) -> Failure {
-    Failure::config(format!(
-        "no {what}: pass --{}, set TIM_{} or run `tim config set {key} …`",
-        key.replace('_', "-"),
-        key.to_ascii_uppercase()
-    ))
 }
 
 fn identifier(settings: &Settings) -> Result<String, Failure> {

@@ -82,15 +82,7 @@ pub(crate) enum WebhookCommand {
 
 impl WebhookCommand {
     pub(crate) async fn run(self, global: &GlobalArgs, out: Out) -> Result<Exit, Failure> {
-        let sdkappid = global.settings()?.sdkappid.ok_or_else(|| {
-            Failure::config(
-                "TIM_SDKAPPID is not set (pass --sdkappid, set TIM_SDKAPPID or run `tim config set sdkappid …`)",
-            )
-        })?;
-        let sdkappid: u64 = sdkappid
-            .trim()
-            .parse()
-            .map_err(|_| Failure::config("the SDKAppID is not a number"))?;
+        let sdkappid = global.settings()?.sdkappid()?;
         match self {
             Self::Sign {
                 url,
