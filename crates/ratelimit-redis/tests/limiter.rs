@@ -54,50 +54,51 @@ fn pttl(server: &RedisServer, key: &str) -> i64 {
 #[tokio::test]
 async fn members_share_the_schedule_of_their_app_and_endpoint() {
     let server = RedisServer::start();
-    let five = |prefix: &str, app: u64| {
+    let one_a_second = |prefix: &str, app: u64| {
         RedisRateLimiter::builder(&server.url(), app)
             // Not a test of the budget: no fallback on a loaded machine.
             .budget(Duration::from_secs(1))
             .key_prefix(prefix)
-            .rate(Endpoint::FriendAdd, Rate::per_second(5).burst(1))
-            .rate(Endpoint::FriendCheck, Rate::per_second(5).burst(1))
+            .rate(Endpoint::FriendAdd, Rate::per_second(1).burst(1))
+            .rate(Endpoint::FriendCheck, Rate::per_second(1).burst(1))
             .build()
             .unwrap()
     };
-    let a = five("tim:rl", APP);
-    let b = five("tim:rl", APP);
+    let a = one_a_second("tim:rl", APP);
+    let b = one_a_second("tim:rl", APP);
     a.check().await.unwrap();
     b.check().await.unwrap();
 
     let t = Instant::now();
     a.acquire(Endpoint::FriendAdd).await;
     assert!(
-        t.elapsed() < Duration::from_millis(100),
+        t.elapsed() < Duration::from_millis(400),
         "{:?}",
         t.elapsed()
     );
     let key = a.schedule_key(Endpoint::FriendAdd);
     assert_eq!(key, "tim:rl:{1400000000}:sns/friend_add");
     assert!(exists(&server, key));
-    // The schedule expires with the reservation: at most one interval (200 ms) ahead.
+    // The schedule expires with the reservation: at most one interval (1 s) ahead.
     let ttl = pttl(&server, key);
-    assert!((1..=200).contains(&ttl), "{ttl}");
+    assert!((1..=1_000).contains(&ttl), "{ttl}");
 
-    // Another member of the same app waits for the next slot, 200 ms after the first.
+    // Another member of the same app waits for the next slot, 1 s after the first (the checks
+    // above take a few ms, so most of the second is left).
     let t = Instant::now();
     b.acquire(Endpoint::FriendAdd).await;
     let waited = t.elapsed();
-    assert!(waited >= Duration::from_millis(150), "{waited:?}");
+    assert!(waited >= Duration::from_millis(700), "{waited:?}");
     // Another endpoint, another prefix, another app: their own schedules, no wait.
     for (limiter, endpoint) in [
         (&b, Endpoint::FriendCheck),
-        (&five("staging:rl", APP), Endpoint::FriendAdd),
-        (&five("tim:rl", APP + 1), Endpoint::FriendAdd),
+        (&one_a_second("staging:rl", APP), Endpoint::FriendAdd),
+        (&one_a_second("tim:rl", APP + 1), Endpoint::FriendAdd),
     ] {
         let t = Instant::now();
         limiter.acquire(endpoint).await;
         assert!(
-            t.elapsed() < Duration::from_millis(100),
+            t.elapsed() < Duration::from_millis(400),
             "{:?}",
             t.elapsed()
         );
@@ -124,11 +125,6 @@ async fn a_permit_costs_one_round_trip() {
     let after = commands_by_clients(&server);
     // One INFO between the two counts.
     let round_trips = after - before - 1;
-    let per_permit = round_trips as f64 / permits as f64;
-    assert!(
-        per_permit <= 1.5,
-        "{round_trips} round trips for {permits} permits"
-    );
     assert_eq!(round_trips, permits, "one EVALSHA per permit");
     assert_eq!(limiter.backend(), Backend::Redis);
 }
@@ -158,18 +154,22 @@ async fn a_60011_pauses_every_endpoint_of_the_app_for_every_member() {
     let (told, other) = (build(), build());
     told.check().await.unwrap();
     other.check().await.unwrap();
-    told.rate_limited(Endpoint::FriendAdd, ErrorCode::SDKAPPID_RATE_LIMITED);
-    // The member that was told pauses at once, without waiting for Redis.
     let t = Instant::now();
+    told.rate_limited(Endpoint::FriendAdd, ErrorCode::SDKAPPID_RATE_LIMITED);
+    // The pause is written to Redis in the background, for the other members.
+    let key = "tim:rl:{1400000000}:pause";
+    let deadline = Instant::now() + Duration::from_millis(400);
+    while !exists(&server, key) {
+        assert!(Instant::now() < deadline, "the pause never reached Redis");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    // The member that was told pauses too: its next permit comes after the 600 ms.
     told.acquire(Endpoint::FriendGet).await;
     assert!(
         t.elapsed() >= Duration::from_millis(500),
         "{:?}",
         t.elapsed()
     );
-    // The pause is in Redis (written in the background) for the other member too.
-    let key = "tim:rl:{1400000000}:pause";
-    assert!(exists(&server, key) || t.elapsed() >= Duration::from_millis(600));
     let t = Instant::now();
     told.rate_limited(Endpoint::FriendAdd, ErrorCode::SDKAPPID_RATE_LIMITED);
     tokio::time::sleep(Duration::from_millis(50)).await;
@@ -184,7 +184,7 @@ async fn a_60011_pauses_every_endpoint_of_the_app_for_every_member() {
     let t = Instant::now();
     other.acquire(Endpoint::FriendCheck).await;
     assert!(
-        t.elapsed() < Duration::from_millis(100),
+        t.elapsed() < Duration::from_millis(400),
         "{:?}",
         t.elapsed()
     );
@@ -305,7 +305,9 @@ async fn a_slow_redis_falls_back_within_the_budget_and_is_used_again() {
     let url = proxy.url().replace("redis://", "redis://:s3cret-pw@");
     let log = Captured::default();
     let _guard = tracing::subscriber::set_default(log.subscriber());
-    let budget = Duration::from_millis(50);
+    // Wide margins for a loaded 2-core machine: a 200 ms budget, Redis 2 s late, and "within
+    // the budget" meaning under 1 s, still half of what waiting for Redis would take.
+    let budget = Duration::from_millis(200);
     let limiter = RedisRateLimiter::builder(&url, APP)
         .rate(Endpoint::FriendAdd, Rate::per_second(10_000).burst(1_000))
         .budget(budget)
@@ -316,7 +318,7 @@ async fn a_slow_redis_falls_back_within_the_budget_and_is_used_again() {
     limiter.acquire(Endpoint::FriendAdd).await;
     assert_eq!(limiter.backend(), Backend::Redis);
 
-    proxy.set_delay(Duration::from_millis(400));
+    proxy.set_delay(Duration::from_secs(2));
     // Many callers at once: each is served within the budget (plus scheduling slack).
     let mut calls = Vec::new();
     for _ in 0..20 {
@@ -329,21 +331,22 @@ async fn a_slow_redis_falls_back_within_the_budget_and_is_used_again() {
     }
     for c in calls {
         let took = c.await.unwrap();
-        assert!(took < budget + Duration::from_millis(200), "{took:?}");
+        assert!(took < budget + Duration::from_millis(800), "{took:?}");
     }
     assert_eq!(limiter.backend(), Backend::Local);
     // On the fallback, permits do not wait for Redis (but for one probe per interval).
     for _ in 0..50 {
         let t = Instant::now();
         limiter.acquire(Endpoint::FriendAdd).await;
-        assert!(t.elapsed() < budget + Duration::from_millis(200));
+        assert!(t.elapsed() < budget + Duration::from_millis(800));
     }
 
     proxy.set_delay(Duration::ZERO);
     let t = Instant::now();
     while limiter.backend() == Backend::Local {
         assert!(
-            t.elapsed() < Duration::from_secs(3),
+            // A probe sent while Redis was 2 s late may still be on its way.
+            t.elapsed() < Duration::from_secs(6),
             "still on the fallback"
         );
         limiter.acquire(Endpoint::FriendAdd).await;
