@@ -723,7 +723,7 @@ async fn check_call(
         (Some(report), _) => {
             let status = report.items.first().map(|i| &i.outcome);
             let message = match status {
-                Some(AccountCheckOutcome::Checked(s)) if s.as_str() == "Imported" => format!(
+                Some(checked) if checked.is_imported() => format!(
                     "account_check answered: the admin {admin:?} exists; the SDKAppID, the secret \
                      key and the region match"
                 ),

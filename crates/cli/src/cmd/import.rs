@@ -473,11 +473,10 @@ impl Kind for Accounts {
             };
             for (key, outcome) in chunk {
                 let (state, consistent) = match report.outcome(&key.account) {
-                    Some(AccountCheckOutcome::Checked(status)) => {
-                        let imported = status.as_str() == "Imported";
-                        let state = AccountCheckOutcome::Checked(status.clone()).label();
-                        (Ok(state), imported == (outcome == "imported"))
-                    }
+                    Some(checked @ AccountCheckOutcome::Checked(_)) => (
+                        Ok(checked.label()),
+                        checked.is_imported() == (outcome == "imported"),
+                    ),
                     Some(other) => (Err(failure_text(other)), false),
                     None => (Err("no result for it".to_owned()), false),
                 };

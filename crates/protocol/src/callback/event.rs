@@ -116,7 +116,7 @@ impl CallbackEvent {
 
     /// Whether Tencent waits for the reply and acts on it (a before-callback).
     pub fn is_before(&self) -> bool {
-        matches!(self, Self::PrevFriendAdd(_))
+        self.command().is_before()
     }
 
     /// The body as JSON: what [`decode`](Self::decode) reads back (the raw body for
