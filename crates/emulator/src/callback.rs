@@ -126,13 +126,13 @@ impl CallbackHub {
         Ok(())
     }
 
-    /// Checks the configuration and starts the sender task (on the current tokio runtime).
+    /// Starts the sender task (on the current tokio runtime) for a configuration that
+    /// [`validate`](Self::validate) accepted: `Emulator::start` checks it before binding.
     pub(crate) fn start(
         config: &CallbackConfig,
         clock: SharedClock,
         journal_capacity: usize,
     ) -> Result<(Arc<Self>, JoinHandle<()>), Error> {
-        Self::validate(config)?;
         let (queue, jobs) = mpsc::channel(QUEUE_CAPACITY);
         let hub = Arc::new(Self {
             queue,
