@@ -86,8 +86,8 @@ pub(crate) struct Settings {
     pub(crate) endpoint: Option<String>,
 }
 
-/// How to set `key` (a config key such as `sdkappid`): ` (pass --sdkappid, set TIM_SDKAPPID or
-/// run `tim config set sdkappid <VALUE>`)`.
+/// How to set `key` (a config key such as `sdkappid`): the flag, the environment variable and
+/// the `tim config set` command, as a parenthesis to append to a message.
 pub(crate) fn how_to_set(key: &str) -> String {
     format!(
         " (pass --{}, set TIM_{} or run `tim config set {key} <VALUE>`)",
