@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use tencent_im_protocol::{Command, ListCommand};
 use tencent_im_transport::{
-    BaseUrl, Credentials, Limits, RandomSource, RateLimiter, Region, Response, RetryPolicy, Target,
-    TlsOptions, Transport, UserSig, UserSigProvider,
+    BaseUrl, CallReply, Credentials, Limits, RandomSource, RateLimiter, Region, RetryPolicy,
+    Target, TlsOptions, Transport, UserSig, UserSigProvider,
 };
 use tencent_im_usersig::{SecretKey, SystemClock};
 
@@ -83,7 +83,7 @@ impl Client {
     /// # Errors
     ///
     /// As the transport fails, as an [`Error`].
-    pub async fn execute<C: Command>(&self, command: &C) -> Result<Response<C::Response>, Error> {
+    pub async fn execute<C: Command>(&self, command: &C) -> Result<CallReply<C::Response>, Error> {
         self.inner
             .transport
             .execute(command)

@@ -37,8 +37,8 @@ pub struct Receipt {
     pub attempts: u32,
 }
 
-impl<T> From<&tencent_im_transport::Response<T>> for Receipt {
-    fn from(response: &tencent_im_transport::Response<T>) -> Self {
+impl<T> From<&tencent_im_transport::CallReply<T>> for Receipt {
+    fn from(response: &tencent_im_transport::CallReply<T>) -> Self {
         Self {
             random: response.random(),
             host: response.host().to_owned(),

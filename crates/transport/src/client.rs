@@ -38,10 +38,14 @@ const JSON_UTF8: &str = "application/json; charset=utf-8";
 /// A source of `random` query values: a uniform `u32` per call.
 pub type RandomSource = Arc<dyn Fn() -> u32 + Send + Sync>;
 
-/// A successful call: the decoded reply and how it was obtained.
+/// A successful call: the command's decoded [`Reply`] and the call's receipt (its `random`,
+/// attempts, latency and the host that answered).
+///
+/// Named apart from each command's `Response` type (its reply body, `T` here) and from
+/// `http::Response`, which code using the transport often imports too.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
-pub struct Response<T> {
+pub struct CallReply<T> {
     reply: Reply<T>,
     random: u32,
     attempts: u32,
@@ -49,7 +53,7 @@ pub struct Response<T> {
     host: Arc<str>,
 }
 
-impl<T> Response<T> {
+impl<T> CallReply<T> {
     /// The reply: envelope and command-specific body.
     pub fn reply(&self) -> &Reply<T> {
         &self.reply
@@ -365,7 +369,7 @@ impl Transport {
     /// is reached.
     ///
     /// One `random` is drawn for the call and sent on every attempt; it is in the
-    /// [`Response`] and in every [`TransportError`]. Before each attempt the caller waits for a
+    /// [`CallReply`] and in every [`TransportError`]. Before each attempt the caller waits for a
     /// permit of the rate limiter; after an attempt answered with a rate-limit code the limiter
     /// is told ([`RateLimiter::rate_limited`]). A failure to resolve or connect to the primary
     /// host switches to the standby host (if any) for [`Limits::standby_period`] and retries
@@ -377,7 +381,7 @@ impl Transport {
     pub async fn execute<C: Command>(
         &self,
         command: &C,
-    ) -> Result<Response<C::Response>, TransportError> {
+    ) -> Result<CallReply<C::Response>, TransportError> {
         let random = (self.inner.random)();
         let span = tracing::info_span!(
             "tencent_im.call",
@@ -400,7 +404,7 @@ impl Transport {
         command: &C,
         random: u32,
         span: tracing::Span,
-    ) -> Result<Response<C::Response>, TransportError> {
+    ) -> Result<CallReply<C::Response>, TransportError> {
         let inner = &*self.inner;
         let endpoint = C::ENDPOINT;
         let start = Instant::now();
@@ -489,7 +493,7 @@ impl Transport {
                         span.record("latency_us", micros(latency));
                         span.record("code", reply.envelope.error_code.get());
                     }
-                    return Ok(Response {
+                    return Ok(CallReply {
                         reply,
                         random,
                         attempts,

@@ -10,7 +10,7 @@ mod region;
 mod retry;
 mod url;
 
-pub use client::{RandomSource, Response, Transport, TransportBuilder};
+pub use client::{CallReply, RandomSource, Transport, TransportBuilder};
 pub use config::{Limits, TlsOptions};
 pub use credentials::{BoxFuture, Credentials, FixedUserSig, UserSig, UserSigProvider};
 pub use error::{
