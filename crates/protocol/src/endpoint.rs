@@ -1,103 +1,181 @@
-//! The endpoint catalogue: every wire command this crate knows, with its URL path, retry safety,
-//! item cap and default rate.
+//! The endpoint catalogue: one row per wire command, and everything derived from it (the
+//! [`Endpoint`] enum, its list, paths, limits, rates and the keys that tell bare log bodies apart).
+//!
+//! Adding a command is a row here plus its wire type (`docs/architecture.md`, "Adding a
+//! command"); a row whose wire type is missing or points at another endpoint does not compile.
 
 use std::fmt;
 
-/// A Tencent IM REST endpoint (`v4/{service}/{command}`).
+/// Calls the macro `$then!` with every row of the endpoint catalogue, for code that must handle
+/// every command (the emulator routes requests with it; the [`Endpoint`] enum is made by it).
 ///
-/// The catalogue is data: each variant knows its service and command names, whether a retry is
-/// safe, how many items one request may carry and the default call rate. [`Command`] types point
-/// at their variant through [`Command::ENDPOINT`].
+/// Each row reads
 ///
-/// ```
-/// use tencent_im_protocol::Endpoint;
-///
-/// let e = Endpoint::FriendAdd;
-/// assert_eq!(e.path(), "v4/sns/friend_add");
-/// assert_eq!(Endpoint::from_path("/v4/sns/friend_add"), Some(e));
-/// assert_eq!(Endpoint::from_api("sns/friend_add"), Some(e));
-/// assert_eq!(e.max_items(), Some(1000));
+/// ```text
+/// /// `v4/{service}/{command}`: what the command does.
+/// Variant = "service" / "command", WireType {
+///     retry_safe: bool, max_items: Option<usize>, rate: u32, keys: ["TopLevelKey", ...],
+/// };
 /// ```
 ///
-/// [`Command`]: crate::Command
-/// [`Command::ENDPOINT`]: crate::Command::ENDPOINT
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum Endpoint {
-    /// `v4/im_open_login_svc/account_import`: import one account.
-    AccountImport,
-    /// `v4/im_open_login_svc/multiaccount_import`: import up to 100 accounts.
-    MultiaccountImport,
-    /// `v4/im_open_login_svc/account_check`: query whether accounts are imported.
-    AccountCheck,
-    /// `v4/profile/portrait_set`: set profile fields of one account.
-    PortraitSet,
-    /// `v4/sns/friend_add`: add friends.
-    FriendAdd,
-    /// `v4/sns/friend_delete`: delete friends.
-    FriendDelete,
-    /// `v4/sns/friend_check`: check friend relationships.
-    FriendCheck,
-    /// `v4/sns/friend_get`: page through a friend list.
-    FriendGet,
-    /// `v4/sns/black_list_add`: add accounts to a blocklist.
-    BlackListAdd,
+/// where `WireType` is the command's [`Command`](crate::Command) type (a `$crate` path),
+/// `max_items` the items one request may carry, `rate` the default calls per second per
+/// SDKAppID, and `keys` the top-level body keys no other command's request or reply carries (for
+/// telling which command a body logged without its `api` belongs to; keys shared by several
+/// commands, such as `ResultItem` or `To_Account`, are never listed).
+///
+/// ```
+/// macro_rules! count {
+///     ($($(#[$doc:meta])* $variant:ident = $service:literal / $command:literal, $wire:ty
+///         { $($field:tt)* };)*) => {
+///         [$(stringify!($variant)),*].len()
+///     };
+/// }
+/// assert_eq!(
+///     tencent_im_protocol::for_each_endpoint!(count),
+///     tencent_im_protocol::Endpoint::ALL.len()
+/// );
+/// ```
+#[macro_export]
+macro_rules! for_each_endpoint {
+    ($then:ident) => {
+        // Sources: Tencent Cloud Chat's page of each command ("Importing a Single Account",
+        // "Adding Friends", …) for the caps, and "REST API Frequency Limits" for the rates.
+        $then! {
+            /// `v4/im_open_login_svc/account_import`: import one account.
+            AccountImport = "im_open_login_svc" / "account_import",
+            $crate::im_open_login_svc::AccountImport {
+                retry_safe: true, max_items: Some(1), rate: 200, keys: [],
+            };
+            /// `v4/im_open_login_svc/multiaccount_import`: import up to 100 accounts.
+            MultiaccountImport = "im_open_login_svc" / "multiaccount_import",
+            $crate::im_open_login_svc::MultiaccountImport {
+                retry_safe: true, max_items: Some(100), rate: 100,
+                keys: ["AccountList", "FailAccounts"],
+            };
+            /// `v4/im_open_login_svc/account_check`: query whether accounts are imported.
+            AccountCheck = "im_open_login_svc" / "account_check",
+            $crate::im_open_login_svc::AccountCheck {
+                retry_safe: true, max_items: Some(100), rate: 100, keys: ["CheckItem"],
+            };
+            /// `v4/profile/portrait_set`: set profile fields of one account.
+            PortraitSet = "profile" / "portrait_set",
+            $crate::profile::PortraitSet {
+                retry_safe: true, max_items: None, rate: 200, keys: ["ProfileItem"],
+            };
+            /// `v4/sns/friend_add`: add friends.
+            FriendAdd = "sns" / "friend_add",
+            $crate::sns::FriendAdd {
+                retry_safe: true, max_items: Some(1000), rate: 200, keys: ["AddFriendItem"],
+            };
+            /// `v4/sns/friend_delete`: delete friends.
+            FriendDelete = "sns" / "friend_delete",
+            $crate::sns::FriendDelete {
+                retry_safe: true, max_items: Some(1000), rate: 200, keys: [],
+            };
+            /// `v4/sns/friend_check`: check friend relationships.
+            FriendCheck = "sns" / "friend_check",
+            $crate::sns::FriendCheck {
+                retry_safe: true, max_items: Some(1000), rate: 200, keys: [],
+            };
+            /// `v4/sns/friend_get`: page through a friend list.
+            FriendGet = "sns" / "friend_get",
+            $crate::sns::FriendGet {
+                retry_safe: true, max_items: None, rate: 200, keys: [],
+            };
+            /// `v4/sns/black_list_add`: add accounts to a blocklist.
+            BlackListAdd = "sns" / "black_list_add",
+            $crate::sns::BlackListAdd {
+                retry_safe: true, max_items: Some(1000), rate: 200, keys: [],
+            };
+        }
+    };
 }
+
+/// Makes [`Endpoint`] and its tables from the catalogue's rows.
+macro_rules! define_endpoints {
+    ($($(#[$doc:meta])* $variant:ident = $service:literal / $command:literal, $wire:ty {
+        retry_safe: $retry_safe:expr, max_items: $max_items:expr, rate: $rate:expr,
+        keys: [$($key:literal),* $(,)?] $(,)?
+    };)*) => {
+        /// A Tencent IM REST endpoint (`v4/{service}/{command}`).
+        ///
+        /// The catalogue is data: each variant knows its service and command names, whether a
+        /// retry is safe, how many items one request may carry and the default call rate.
+        /// [`Command`] types point at their variant through [`Command::ENDPOINT`].
+        ///
+        /// ```
+        /// use tencent_im_protocol::Endpoint;
+        ///
+        /// let e = Endpoint::FriendAdd;
+        /// assert_eq!(e.path(), "v4/sns/friend_add");
+        /// assert_eq!(Endpoint::from_path("/v4/sns/friend_add"), Some(e));
+        /// assert_eq!(Endpoint::from_api("sns/friend_add"), Some(e));
+        /// assert_eq!(e.max_items(), Some(1000));
+        /// ```
+        ///
+        /// [`Command`]: crate::Command
+        /// [`Command::ENDPOINT`]: crate::Command::ENDPOINT
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum Endpoint {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl Endpoint {
+            /// Every endpoint of the catalogue, in catalogue order.
+            pub const ALL: &'static [Endpoint] = &[$(Endpoint::$variant),*];
+
+            const fn row(self) -> Row {
+                match self {
+                    $(Self::$variant => Row {
+                        service: $service,
+                        command: $command,
+                        path: concat!("v4/", $service, "/", $command),
+                        api: concat!($service, "/", $command),
+                        retry_safe: $retry_safe,
+                        max_items: $max_items,
+                        rate: $rate,
+                    },)*
+                }
+            }
+
+            /// Finds the endpoint of `service` and `command`.
+            pub fn from_parts(service: &str, command: &str) -> Option<Self> {
+                match (service, command) {
+                    $(($service, $command) => Some(Self::$variant),)*
+                    _ => None,
+                }
+            }
+        }
+
+        /// Top-level keys that only one endpoint's request or reply body carries.
+        pub(crate) const UNIQUE_KEYS: &[(&str, Endpoint)] = &[
+            $($(($key, Endpoint::$variant),)*)*
+        ];
+
+        // Each row's wire type exists and points back at its row.
+        $(const _: () = assert!(matches!(
+            <$wire as $crate::Command>::ENDPOINT,
+            Endpoint::$variant
+        ));)*
+    };
+}
+
+for_each_endpoint!(define_endpoints);
 
 /// One row of the catalogue.
 struct Row {
     service: &'static str,
     command: &'static str,
+    path: &'static str,
+    api: &'static str,
     retry_safe: bool,
     max_items: Option<usize>,
     rate: u32,
 }
 
 impl Endpoint {
-    /// Every endpoint of the catalogue.
-    pub const ALL: &'static [Endpoint] = &[
-        Endpoint::AccountImport,
-        Endpoint::MultiaccountImport,
-        Endpoint::AccountCheck,
-        Endpoint::PortraitSet,
-        Endpoint::FriendAdd,
-        Endpoint::FriendDelete,
-        Endpoint::FriendCheck,
-        Endpoint::FriendGet,
-        Endpoint::BlackListAdd,
-    ];
-
-    const fn row(self) -> Row {
-        const fn row(
-            service: &'static str,
-            command: &'static str,
-            retry_safe: bool,
-            max_items: Option<usize>,
-            rate: u32,
-        ) -> Row {
-            Row {
-                service,
-                command,
-                retry_safe,
-                max_items,
-                rate,
-            }
-        }
-        const LOGIN: &str = "im_open_login_svc";
-        // Sources: spec §4 (limits and rates per page), §7.1 (friend_add cap), §7.3 (default rate).
-        match self {
-            Self::AccountImport => row(LOGIN, "account_import", true, Some(1), 200),
-            Self::MultiaccountImport => row(LOGIN, "multiaccount_import", true, Some(100), 100),
-            Self::AccountCheck => row(LOGIN, "account_check", true, Some(100), 100),
-            Self::PortraitSet => row("profile", "portrait_set", true, None, 200),
-            Self::FriendAdd => row("sns", "friend_add", true, Some(1000), 200),
-            Self::FriendDelete => row("sns", "friend_delete", true, Some(1000), 200),
-            Self::FriendCheck => row("sns", "friend_check", true, Some(1000), 200),
-            Self::FriendGet => row("sns", "friend_get", true, None, 200),
-            Self::BlackListAdd => row("sns", "black_list_add", true, Some(1000), 200),
-        }
-    }
-
     /// The service name, e.g. `"sns"`.
     pub const fn service(self) -> &'static str {
         self.row().service
@@ -109,13 +187,13 @@ impl Endpoint {
     }
 
     /// The URL path without a leading slash, e.g. `"v4/sns/friend_add"`.
-    pub fn path(self) -> String {
-        format!("v4/{}/{}", self.service(), self.command())
+    pub const fn path(self) -> &'static str {
+        self.row().path
     }
 
     /// The `service/command` name used in logs, e.g. `"sns/friend_add"`.
-    pub fn api(self) -> String {
-        format!("{}/{}", self.service(), self.command())
+    pub const fn api(self) -> &'static str {
+        self.row().api
     }
 
     /// Whether sending the same request twice is harmless, so a failed attempt may be retried.
@@ -131,14 +209,6 @@ impl Endpoint {
     /// The default call rate per second per SDKAppID that the client keeps to.
     pub const fn default_rate_per_second(self) -> u32 {
         self.row().rate
-    }
-
-    /// Finds the endpoint of `service` and `command`.
-    pub fn from_parts(service: &str, command: &str) -> Option<Self> {
-        Self::ALL
-            .iter()
-            .copied()
-            .find(|e| e.service() == service && e.command() == command)
     }
 
     /// Finds the endpoint of a `service/command` name, as written in logs (`"sns/friend_add"`).
@@ -160,7 +230,7 @@ impl Endpoint {
 
 impl fmt::Display for Endpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.service(), self.command())
+        f.write_str(self.api())
     }
 }
 
@@ -172,7 +242,8 @@ mod tests {
     fn every_endpoint_round_trips_through_its_path() {
         for &e in Endpoint::ALL {
             assert_eq!(Endpoint::from_path(&format!("/{}", e.path())), Some(e));
-            assert_eq!(Endpoint::from_api(&e.api()), Some(e));
+            assert_eq!(Endpoint::from_api(e.api()), Some(e));
+            assert_eq!(e.path(), format!("v4/{}/{}", e.service(), e.command()));
             assert_eq!(e.to_string(), e.api());
         }
     }
@@ -197,5 +268,39 @@ mod tests {
             Endpoint::from_path("/v4/sns/friend_add?sdkappid=1"),
             Some(Endpoint::FriendAdd)
         );
+    }
+
+    #[test]
+    fn every_row_names_its_wire_type() {
+        macro_rules! wire_endpoints {
+            ($($(#[$doc:meta])* $variant:ident = $service:literal / $command:literal, $wire:ty
+                { $($field:tt)* };)*) => {
+                vec![$((
+                    Endpoint::$variant,
+                    <$wire as crate::Command>::ENDPOINT,
+                    <$wire as crate::Command>::SERVICE,
+                    <$wire as crate::Command>::COMMAND,
+                )),*]
+            };
+        }
+        let rows = for_each_endpoint!(wire_endpoints);
+        assert_eq!(rows.len(), Endpoint::ALL.len());
+        for (row, (variant, endpoint, service, command)) in Endpoint::ALL.iter().zip(rows) {
+            assert_eq!((*row, endpoint), (variant, variant));
+            assert_eq!((service, command), (row.service(), row.command()));
+        }
+    }
+
+    #[test]
+    fn unique_keys_belong_to_one_endpoint_each() {
+        for (i, (key, _)) in UNIQUE_KEYS.iter().enumerate() {
+            assert!(
+                UNIQUE_KEYS[i + 1..].iter().all(|(k, _)| k != key),
+                "{key} is listed twice"
+            );
+            // Keys every list command carries can never tell two commands apart.
+            assert!(!["ResultItem", "To_Account", "From_Account", "ActionStatus"].contains(key));
+        }
+        assert!(UNIQUE_KEYS.contains(&("AddFriendItem", Endpoint::FriendAdd)));
     }
 }

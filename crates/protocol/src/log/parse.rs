@@ -15,22 +15,6 @@ use crate::error_code::ErrorCode;
 
 use super::record::EnvelopeRef;
 
-/// Top-level keys that only one endpoint's request or reply body carries, for telling which
-/// endpoint a bare body (one logged without its `api`) belongs to. A body with keys of two
-/// endpoints gets none. Keys shared by several endpoints (`ResultItem`, `To_Account`,
-/// `CheckType`, `DeleteType`, `StartIndex`, …) are deliberately absent.
-const ENDPOINT_KEYS: &[(&str, Endpoint)] = &[
-    // friend_add request (spec §2.2).
-    ("AddFriendItem", Endpoint::FriendAdd),
-    // multiaccount_import request and reply (spec §4).
-    ("AccountList", Endpoint::MultiaccountImport),
-    ("FailAccounts", Endpoint::MultiaccountImport),
-    // account_check request (spec §4).
-    ("CheckItem", Endpoint::AccountCheck),
-    // portrait_set request (docs/commands.md §4; portrait_get nests it deeper).
-    ("ProfileItem", Endpoint::PortraitSet),
-];
-
 /// A top-level value: an object with what was found in it, or any other JSON value.
 pub(super) enum TopLevel<'a> {
     Object(Members<'a>),
@@ -244,7 +228,9 @@ impl Key {
             "ErrorCode" => Self::ErrorCode,
             "ErrorInfo" => Self::ErrorInfo,
             "ErrorDisplay" => Self::ErrorDisplay,
-            _ => ENDPOINT_KEYS
+            // The catalogue's keys that only one endpoint's body carries (a body with keys of
+            // two endpoints gets none).
+            _ => crate::endpoint::UNIQUE_KEYS
                 .iter()
                 .find(|(k, _)| *k == key)
                 .map_or(Self::Other, |&(_, endpoint)| Self::Endpoint(endpoint)),
