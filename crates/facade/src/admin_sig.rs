@@ -1,4 +1,4 @@
-//! The admin UserSig lifecycle (spec §7.6): generated from the secret key, cached with its
+//! The admin UserSig lifecycle: generated from the secret key, cached with its
 //! expiry, renewed ahead of it by one caller while the others wait, and renewed once more when
 //! Tencent answers 70001.
 
@@ -14,7 +14,7 @@ use tencent_im_usersig::{Clock, SecretKey, UserSigGenerator};
 pub type SharedClock = Arc<dyn Clock + Send + Sync>;
 
 /// When a cached admin UserSig is renewed: how long it lives, and how long before its expiry a
-/// new one is made (spec §7.6: when less than 10% of its life or 5 minutes remain, whichever is
+/// new one is made (by default when less than 10% of its life or 5 minutes remain, whichever is
 /// larger).
 ///
 /// ```

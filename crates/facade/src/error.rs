@@ -156,7 +156,7 @@ impl Error {
         }
     }
 
-    /// The retry class under the default policy (spec §7.4); validation and configuration
+    /// The retry class under the default policy ([`ErrorClass`]); validation and configuration
     /// errors are permanent.
     pub fn class(&self) -> ErrorClass {
         self.transport_error()

@@ -4,7 +4,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-/// What a caller should do about a code: the project's default retry policy (spec §7.4).
+/// What a caller should do about a code: the project's default retry policy (rate limited and
+/// transient codes are retried with backoff, 30008 after the sender's other writes, 70001 once
+/// with a new UserSig; everything else is permanent).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorClass {
@@ -59,9 +61,10 @@ impl fmt::Display for ErrorClass {
 /// A Tencent IM error or result code (`ErrorCode`, `ResultCode`).
 ///
 /// A newtype rather than an enum: Tencent adds codes, and a code this crate does not know keeps
-/// its number, with [`ErrorClass::Unknown`]. Every code of the spec (§1.7 public codes, §2.5
-/// friend_add codes) and of `docs/commands.md` (profile and account codes) has a named constant,
-/// a description and a class.
+/// its number, with [`ErrorClass::Unknown`]. Every code of Tencent Cloud Chat's "Error Codes"
+/// page (public codes 60000–79999), of "Adding Friends" and of the other commands' pages
+/// (relationship chain, profile and account codes) has a named constant, a description and a
+/// class.
 ///
 /// ```
 /// use tencent_im_protocol::{ErrorClass, ErrorCode};
@@ -178,7 +181,7 @@ error_codes! {
     /// `0`: success.
     OK = 0, Success, "success";
 
-    // friend_add and relationship-chain codes (spec §2.5).
+    // friend_add and relationship-chain codes ("Adding Friends", "Error Codes").
     /// `30001`: bad request parameters; also "already friends" (`ResultInfo` mentions
     /// `Friend_Exist`) and a malformed `AddSource`.
     SNS_BAD_REQUEST = 30001, Permanent, "bad request parameters, or the target is already a friend (see ResultInfo)";
@@ -250,7 +253,7 @@ error_codes! {
     /// `40610`: a field's value has the wrong type.
     PROFILE_VALUE_TYPE_MISMATCH = 40610, Permanent, "a profile field's value has the wrong type";
 
-    // Public codes (spec §1.7).
+    // Public codes ("Error Codes").
     /// `60002`: HTTP parse error; check the URL format.
     HTTP_PARSE_ERROR = 60002, Permanent, "HTTP parse error, check the URL format";
     /// `60003`: the request body is not valid JSON.

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use crate::error::{ValidationError, Violation};
 
-/// The longest UserID Tencent accepts, in bytes (spec §2.2, §7.1).
+/// The longest UserID Tencent accepts, in bytes ("Importing a Single Account", "Adding Friends").
 pub const USER_ID_MAX_BYTES: usize = 32;
 
 /// Checks a UserID (non-empty, at most [`USER_ID_MAX_BYTES`] bytes) of the field at `field`.

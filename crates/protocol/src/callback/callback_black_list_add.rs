@@ -1,5 +1,5 @@
 //! `Sns.CallbackBlackListAdd`: after accounts were added to a blocklist
-//! (spec §8; "After a User Is Added to Blocklist",
+//! ("After a User Is Added to Blocklist",
 //! <https://www.tencentcloud.com/document/product/1047/34361>, CN 269/1660).
 
 super::pair_list_callback!(

@@ -1,5 +1,5 @@
 //! `Sns.CallbackBlackListDelete`: after accounts were removed from a blocklist
-//! (spec §8; "After a User Is Removed from Blocklist",
+//! ("After a User Is Removed from Blocklist",
 //! <https://www.tencentcloud.com/document/product/1047/34362>, CN 269/1661).
 
 super::pair_list_callback!(

@@ -1,4 +1,4 @@
-//! `Sns.CallbackFriendAdd`: after friends were added (spec §8; "Callback After a Friend Is
+//! `Sns.CallbackFriendAdd`: after friends were added ("Callback After a Friend Is
 //! Added", intl 1047/34359, CN 269/1657).
 
 use serde::{Deserialize, Serialize};

@@ -1,5 +1,5 @@
 //! `Sns.CallbackFriendDelete`: after friends were deleted
-//! (spec §8; "After a Friend Is Deleted",
+//! ("After a Friend Is Deleted",
 //! <https://www.tencentcloud.com/document/product/1047/34360>, CN 269/1659).
 
 super::pair_list_callback!(

@@ -1,5 +1,5 @@
-//! `Sns.CallbackPrevFriendAdd`: before a client-initiated friend request is processed (spec §8;
-//! "Callback Before a Friend Is Added", intl 1047/43468, CN 269/61698).
+//! `Sns.CallbackPrevFriendAdd`: before a client-initiated friend request is processed
+//! ("Callback Before a Friend Is Added", intl 1047/43468, CN 269/61698).
 
 use serde::{Deserialize, Serialize};
 

@@ -1,5 +1,6 @@
-//! Third-party callbacks (webhooks) of the relationship chain (spec §8): the JSON bodies Tencent
-//! POSTs to the app's callback URL, the query values that come with them, and the replies.
+//! Third-party callbacks (webhooks) of the relationship chain (Tencent Cloud Chat docs:
+//! "Third-Party Callback Overview" and each callback's page): the JSON bodies Tencent POSTs to
+//! the app's callback URL, the query values that come with them, and the replies.
 //!
 //! One type per callback command, named after it: [`CallbackFriendAdd`]
 //! (`Sns.CallbackFriendAdd`), [`CallbackPrevFriendAdd`] (`Sns.CallbackPrevFriendAdd`),

@@ -1,5 +1,6 @@
 //! `v4/im_open_login_svc/account_check`: query whether accounts are imported
-//! (docs/commands.md).
+//! (Tencent Cloud Chat docs: "Querying Accounts",
+//! <https://www.tencentcloud.com/document/product/1047/34956>).
 
 use std::fmt;
 

@@ -1,4 +1,5 @@
-//! `v4/im_open_login_svc/account_import`: import one account (docs/commands.md).
+//! `v4/im_open_login_svc/account_import`: import one account (Tencent Cloud Chat docs:
+//! "Importing a Single Account", <https://www.tencentcloud.com/document/product/1047/34953>).
 
 use serde::{Deserialize, Serialize};
 

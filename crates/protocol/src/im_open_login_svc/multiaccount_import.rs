@@ -1,4 +1,6 @@
-//! `v4/im_open_login_svc/multiaccount_import`: import up to 100 accounts (docs/commands.md).
+//! `v4/im_open_login_svc/multiaccount_import`: import up to 100 accounts (Tencent Cloud Chat
+//! docs: "Importing Multiple Accounts",
+//! <https://www.tencentcloud.com/document/product/1047/34954>).
 
 use std::collections::HashSet;
 use std::fmt;

@@ -3,7 +3,8 @@
 //! A profile is a list of `{Tag, Value}` pairs ([`ProfileItem`]). Standard fields have tags named
 //! `Tag_Profile_IM_*` with documented types and limits; apps may add custom fields named
 //! `Tag_Profile_Custom_` + a keyword of at most 8 ASCII letters, whose values are strings
-//! (docs/commands.md, "Profile fields").
+//! (Tencent Cloud Chat docs: "Profile Management",
+//! <https://www.tencentcloud.com/document/product/1047/33520>).
 
 mod portrait_set;
 

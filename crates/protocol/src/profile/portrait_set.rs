@@ -1,4 +1,5 @@
-//! `v4/profile/portrait_set`: set profile fields of one account (docs/commands.md).
+//! `v4/profile/portrait_set`: set profile fields of one account (Tencent Cloud Chat docs:
+//! "Setting Profiles", <https://www.tencentcloud.com/document/product/1047/34916>).
 
 use serde::{Deserialize, Serialize};
 

@@ -1,4 +1,5 @@
-//! `v4/sns/black_list_add`: add accounts to one account's blocklist (docs/commands.md).
+//! `v4/sns/black_list_add`: add accounts to one account's blocklist (Tencent Cloud Chat docs:
+//! "Blocklisting Users", <https://www.tencentcloud.com/document/product/1047/34911>).
 //!
 //! Blocking a friend removes the friendship both ways; while either blocks the other, neither
 //! can send a friend request to the other.

@@ -1,4 +1,5 @@
-//! `v4/sns/friend_add`: add friends to one account (spec §2).
+//! `v4/sns/friend_add`: add friends to one account (Tencent Cloud Chat docs: "Adding Friends",
+//! <https://www.tencentcloud.com/document/product/1047/34902>).
 
 use std::fmt;
 
@@ -13,15 +14,15 @@ use crate::error_code::ErrorCode;
 use crate::report::{BatchReport, ItemFailure, item_outcome};
 use crate::validate;
 
-/// The longest `Remark`, in bytes (spec §7.1).
+/// The longest `Remark`, in bytes ("Adding Friends"; checked before sending).
 pub const REMARK_MAX_BYTES: usize = 96;
-/// The longest `GroupName`, in bytes (spec §7.1).
+/// The longest `GroupName`, in bytes ("Adding Friends"; checked before sending).
 pub const GROUP_NAME_MAX_BYTES: usize = 30;
-/// The longest `AddWording`, in bytes (spec §7.1).
+/// The longest `AddWording`, in bytes ("Adding Friends"; checked before sending).
 pub const ADD_WORDING_MAX_BYTES: usize = 256;
 /// The prefix every `AddSource` starts with.
 pub const ADD_SOURCE_PREFIX: &str = "AddSource_Type_";
-/// The longest keyword after [`ADD_SOURCE_PREFIX`], in ASCII letters (spec §7.1).
+/// The longest keyword after [`ADD_SOURCE_PREFIX`], in ASCII letters ("Adding Friends").
 pub const ADD_SOURCE_KEYWORD_MAX_BYTES: usize = 8;
 
 /// The `friend_add` request body.
@@ -95,9 +96,9 @@ impl Command for FriendAdd {
     const ENDPOINT: Endpoint = Endpoint::FriendAdd;
     type Response = FriendAddResponse;
 
-    /// Checks every limit of spec §7.1: 1 to 1000 items, UserIDs of 1 to 32 bytes, no target
-    /// twice, `Remark` ≤ 96 bytes, `GroupName` 1 to 30 bytes, `AddWording` ≤ 256 bytes and
-    /// `AddSource` = `AddSource_Type_` + 1 to 8 ASCII letters.
+    /// Checks every limit of "Adding Friends" before sending: 1 to 1000 items, UserIDs of 1 to
+    /// 32 bytes, no target twice, `Remark` ≤ 96 bytes, `GroupName` 1 to 30 bytes, `AddWording`
+    /// ≤ 256 bytes and `AddSource` = `AddSource_Type_` + 1 to 8 ASCII letters.
     fn validate(&self) -> Result<(), ValidationError> {
         self.check(Self::MAX_ITEMS.unwrap_or(usize::MAX))
     }
@@ -327,7 +328,8 @@ impl BatchRequest for FriendAdd {
     }
 }
 
-/// What became of one requested account (spec §7.5).
+/// What became of one requested account: added, pending, already a friend, or failed with its
+/// code.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum AddOutcome {
@@ -368,5 +370,5 @@ impl fmt::Display for AddOutcome {
     }
 }
 
-/// Every requested account's outcome (spec §7.5), in request order, and the reply's discrepancies.
+/// Every requested account's outcome, in request order, and the reply's discrepancies.
 pub type FriendAddReport = BatchReport<AddOutcome>;

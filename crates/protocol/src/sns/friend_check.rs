@@ -1,5 +1,6 @@
 //! `v4/sns/friend_check`: check the friend relationship between one account and others
-//! (docs/commands.md).
+//! (Tencent Cloud Chat docs: "Verifying Friends",
+//! <https://www.tencentcloud.com/document/product/1047/34907>).
 
 use std::fmt;
 

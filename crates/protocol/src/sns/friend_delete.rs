@@ -1,4 +1,5 @@
-//! `v4/sns/friend_delete`: delete friends of one account (docs/commands.md).
+//! `v4/sns/friend_delete`: delete friends of one account (Tencent Cloud Chat docs: "Deleting
+//! Friends", <https://www.tencentcloud.com/document/product/1047/34905>).
 
 use std::fmt;
 

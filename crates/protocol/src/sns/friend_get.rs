@@ -1,4 +1,5 @@
-//! `v4/sns/friend_get`: page through the friend list of one account (docs/commands.md).
+//! `v4/sns/friend_get`: page through the friend list of one account (Tencent Cloud Chat docs:
+//! "Pulling Friends", <https://www.tencentcloud.com/document/product/1047/34908>).
 //!
 //! Each page carries every standard and custom friend field of its friends (no profile
 //! fields). A page is complete when `CompleteFlag` is non-zero; otherwise the next request starts

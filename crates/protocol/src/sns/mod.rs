@@ -168,7 +168,7 @@ impl BatchResponse {
 
     /// Reports the outcome of every account of `request`, in request order, exactly once, and
     /// every disagreement between `ResultItem`, `Fail_Account`, `Invalid_Account` and the
-    /// request (spec §7.5).
+    /// request.
     pub fn report<R: BatchRequest>(&self, request: &R) -> BatchReport<R::Outcome> {
         let (found, discrepancies) = reconcile(
             request.accounts(),
