@@ -115,9 +115,13 @@ pub(crate) fn encode_token(fields: &Fields<'_>, sig: &[u8]) -> serde_json::Resul
 }
 
 /// A zlib stream (RFC 1950) holding `data` in stored, uncompressed deflate blocks (RFC 1951
-/// §3.2.4), as Go's official library writes by default. Setting up a deflate compressor costs
-/// about 15 µs, far more than compressing a 200-byte document saves; every zlib decoder reads
-/// stored blocks.
+/// §3.2.4), as Go's official library writes by default; every zlib decoder reads stored blocks.
+///
+/// Kept by hand for the generation target of `docs/benchmarks.md` (a whole UserSig in at most
+/// 20 µs), which flate2 misses: its backend sets up a whole deflate compressor even at
+/// `Compression::none()`. A whole `generate` took 1.03 µs with this writer, 101 µs with
+/// flate2 at `none()` and 148 µs at its default level (medians of 5 alternating runs,
+/// 2026-11-29; the `zlib_flate2_*` rows of the crate's benchmark measure flate2's part alone).
 fn zlib_stored(data: &[u8]) -> Vec<u8> {
     const MAX_BLOCK: usize = u16::MAX as usize;
     let blocks = data.len().div_ceil(MAX_BLOCK).max(1);
