@@ -61,22 +61,62 @@ pub trait Command: Serialize {
     }
 
     /// Validates the request and encodes it as the JSON body to send.
-    fn encode(&self) -> Result<Vec<u8>, ValidationError> {
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::Invalid`] for a field that breaks a limit, [`EncodeError::Json`] for a
+    /// request that does not serialize as JSON.
+    fn encode(&self) -> Result<Vec<u8>, EncodeError> {
         self.validate()?;
-        Ok(self.to_json())
+        self.to_json()
     }
 
     /// Encodes the request as JSON without validating it (e.g. to write a log).
-    fn to_json(&self) -> Vec<u8> {
-        // Serializing these types to memory cannot fail: every key is a string and no
-        // Serialize impl reports an error. An empty object is the documented fallback body.
-        serde_json::to_vec(self).unwrap_or_else(|_| b"{}".to_vec())
+    ///
+    /// # Errors
+    ///
+    /// [`EncodeError::Json`] when serialization fails, which the commands of this crate never
+    /// do; a command of another crate (a map with keys that are not strings, a `Serialize` impl
+    /// that reports an error) can.
+    fn to_json(&self) -> Result<Vec<u8>, EncodeError> {
+        serde_json::to_vec(self).map_err(EncodeError::Json)
     }
 
     /// Decodes a reply body: a whole-request failure becomes [`ReplyError::Api`], a body that
     /// is not a reply of this command [`ReplyError::Decode`]. Never panics.
     fn decode_reply(body: &[u8]) -> Result<Reply<Self::Response>, ReplyError> {
         decode_reply(Self::ENDPOINT, body)
+    }
+}
+
+/// Why a command could not be encoded as a request body; nothing should be sent.
+///
+/// ```
+/// use tencent_im_protocol::sns::FriendAdd;
+/// use tencent_im_protocol::{Command, EncodeError};
+///
+/// let err = FriendAdd::new("alice", vec![]).encode().unwrap_err();
+/// assert!(matches!(&err, EncodeError::Invalid(v) if v.field() == "AddFriendItem"));
+/// assert_eq!(err.to_string(), "the request breaks a documented limit");
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EncodeError {
+    /// A field breaks a documented limit; the source names it.
+    #[error("the request breaks a documented limit")]
+    Invalid(#[from] ValidationError),
+    /// The request does not serialize as JSON; the source is serde_json's error.
+    #[error("the request cannot be serialized as JSON")]
+    Json(#[source] serde_json::Error),
+}
+
+impl EncodeError {
+    /// The limit a field breaks, for [`EncodeError::Invalid`].
+    pub fn validation_error(&self) -> Option<&ValidationError> {
+        match self {
+            Self::Invalid(v) => Some(v),
+            Self::Json(_) => None,
+        }
     }
 }
 
@@ -140,5 +180,49 @@ pub trait ListCommand: Command + Sized {
                 .filter_map(|&i| items.get(i).cloned())
                 .collect(),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::error::Error as _;
+
+    use serde::Serialize;
+
+    use super::*;
+    use crate::sns::BatchResponse;
+
+    /// A command of another crate whose map keys are not strings: JSON cannot carry it.
+    #[derive(Serialize)]
+    struct TupleKeys {
+        map: BTreeMap<(u8, u8), u8>,
+    }
+
+    impl Command for TupleKeys {
+        const ENDPOINT: Endpoint = Endpoint::FriendAdd;
+        type Response = BatchResponse;
+
+        fn validate(&self) -> Result<(), ValidationError> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_request_that_does_not_serialize_is_an_error_not_an_empty_object() {
+        let cmd = TupleKeys {
+            map: BTreeMap::from([((1, 2), 3)]),
+        };
+        for err in [cmd.to_json().unwrap_err(), cmd.encode().unwrap_err()] {
+            assert!(matches!(err, EncodeError::Json(_)), "{err:?}");
+            assert!(err.validation_error().is_none());
+            assert_eq!(err.to_string(), "the request cannot be serialized as JSON");
+            let source = err.source().map(ToString::to_string).unwrap_or_default();
+            assert!(source.contains("key must be a string"), "{source}");
+        }
+        let empty = TupleKeys {
+            map: BTreeMap::new(),
+        };
+        assert_eq!(empty.encode().unwrap(), br#"{"map":{}}"#);
     }
 }

@@ -14,7 +14,7 @@ pub mod profile;
 pub mod report;
 pub mod sns;
 
-pub use command::{Command, ListCommand};
+pub use command::{Command, EncodeError, ListCommand};
 pub use endpoint::Endpoint;
 pub use envelope::{ActionStatus, Envelope, Reply};
 pub use error::{ApiError, DecodeError, ReplyError, ValidationError, Violation};

@@ -29,7 +29,11 @@ mod support {
     ) -> C {
         let bytes = fixture(command, name);
         let req: C = serde_json::from_slice(&bytes).unwrap();
-        assert_eq!(json(&req.to_json()), json(&bytes), "{command}/{name}");
+        assert_eq!(
+            json(&req.to_json().unwrap()),
+            json(&bytes),
+            "{command}/{name}"
+        );
         req
     }
 

@@ -17,7 +17,7 @@ use hyper::http::uri::{Authority, Parts, PathAndQuery, Scheme};
 use hyper::{Method, Request, Uri};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
-use tencent_im_protocol::{Command, Endpoint, ErrorClass, Reply, ReplyError};
+use tencent_im_protocol::{Command, EncodeError, Endpoint, ErrorClass, Reply, ReplyError};
 use tokio::time::Instant;
 use tracing::Instrument;
 use tracing::field::Empty;
@@ -224,9 +224,14 @@ impl TransportBuilder {
     ///
     /// # Errors
     ///
-    /// A [`ConfigError`] if no root certificate is trusted, TLS cannot be set up, or a base URL
-    /// is not a valid URI.
+    /// A [`ConfigError`] if no root certificate is trusted, TLS cannot be set up, a base URL
+    /// is not a valid URI, or a limit is zero: a connect, attempt or total timeout
+    /// ([`Limits`]), the retry policy's attempts or the rate limiter's rate or burst (their
+    /// [`check_config`](RetryPolicy::check_config)).
     pub fn build(self) -> Result<Transport, ConfigError> {
+        self.limits.check()?;
+        self.retry.check_config()?;
+        self.limiter.check_config()?;
         let connector = connector(&self.tls, self.limits.get_connect_timeout())?;
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(self.limits.get_pool_idle_timeout())
@@ -311,6 +316,222 @@ impl AttemptError {
     }
 }
 
+/// What follows a failed attempt.
+enum Next {
+    /// The primary host could not be reached: send again at once, to the standby host.
+    FailOver,
+    /// Wait this long, then send again.
+    BackOff(Duration),
+    /// Get a fresh UserSig from the provider, then send again at once.
+    RenewSig,
+    /// The call fails with the attempt's error.
+    Fail,
+}
+
+/// One call in progress: where it stands between its steps (wait for a permit, get a UserSig,
+/// send, decide what follows a failure).
+struct Call<'a> {
+    transport: &'a Transport,
+    endpoint: Endpoint,
+    retry_safe: bool,
+    random: u32,
+    span: &'a tracing::Span,
+    start: Instant,
+    deadline: Instant,
+    /// Attempts sent so far.
+    attempts: u32,
+    /// Whether the UserSig was renewed (at most once a call).
+    sig_renewed: bool,
+    /// Whether the call switched to the standby host (at most once a call).
+    failed_over: bool,
+}
+
+impl<'a> Call<'a> {
+    fn new(
+        transport: &'a Transport,
+        endpoint: Endpoint,
+        retry_safe: bool,
+        random: u32,
+        span: &'a tracing::Span,
+    ) -> Self {
+        let start = Instant::now();
+        Self {
+            transport,
+            endpoint,
+            retry_safe,
+            random,
+            span,
+            start,
+            deadline: start + transport.inner.limits.get_total_timeout(),
+            attempts: 0,
+            sig_renewed: false,
+            failed_over: false,
+        }
+    }
+
+    fn error(&self, kind: ErrorKind) -> TransportError {
+        TransportError::new(kind, self.endpoint, self.random)
+    }
+
+    /// The error of a command that could not be encoded.
+    fn encode_error(&self, e: EncodeError) -> TransportError {
+        match e {
+            EncodeError::Invalid(v) => self.error(ErrorKind::Validation).with_source(v),
+            other => self.error(ErrorKind::Encode).with_source(other),
+        }
+    }
+
+    /// Waits for a permit of the rate limiter, within the total timeout.
+    async fn permit(&self) -> Result<(), TransportError> {
+        let inner = &self.transport.inner;
+        match within(self.deadline, inner.limiter.acquire(self.endpoint)).await {
+            Some(()) => Ok(()),
+            None => Err(self.fail(self.error(ErrorKind::Timeout(TimeoutKind::Total)))),
+        }
+    }
+
+    /// The provider's current UserSig, within the total timeout.
+    async fn user_sig(&self) -> Result<UserSig, TransportError> {
+        let provider = self.transport.inner.credentials.provider();
+        match within(self.deadline, provider.user_sig(false)).await {
+            Some(Ok(sig)) => Ok(sig),
+            Some(Err(e)) => Err(self.fail(self.error(ErrorKind::Credentials).with_source(e))),
+            None => Err(self.fail(self.error(ErrorKind::Timeout(TimeoutKind::Total)))),
+        }
+    }
+
+    /// A fresh UserSig after `err` (a 70001); if the provider cannot give one in time, the call
+    /// fails with `err`.
+    async fn renew_sig(&mut self, err: TransportError) -> Result<UserSig, TransportError> {
+        self.sig_renewed = true;
+        let provider = self.transport.inner.credentials.provider();
+        match within(self.deadline, provider.user_sig(true)).await {
+            Some(Ok(sig)) => {
+                tracing::debug!("UserSig renewed, retrying");
+                Ok(sig)
+            }
+            Some(Err(renew_err)) => {
+                tracing::debug!(error = %renew_err, "UserSig renewal failed");
+                Err(self.fail(err))
+            }
+            None => Err(self.fail(err)),
+        }
+    }
+
+    /// One attempt to `server`, in its own span.
+    async fn send<C: Command>(
+        &mut self,
+        server: &Server,
+        sig: UserSig,
+        body: Bytes,
+    ) -> Result<Reply<C::Response>, TransportError> {
+        self.attempts += 1;
+        let path_and_query = self
+            .transport
+            .path_and_query(self.endpoint, &sig, self.random);
+        drop(sig);
+        let attempt_span = tracing::debug_span!(
+            "tencent_im.attempt",
+            host = &*server.authority,
+            attempt = self.attempts,
+            status = Empty,
+            code = Empty,
+            latency_us = Empty,
+        );
+        self.transport
+            .attempt::<C>(server, path_and_query, body, self.deadline)
+            .instrument(attempt_span)
+            .await
+            .map_err(|a| {
+                let e = self.error(a.kind).with_host(&server.authority);
+                match a.source {
+                    Some(source) => e.with_source(source),
+                    None => e,
+                }
+            })
+    }
+
+    /// What follows the failed attempt `err`, sent to the standby host if `on_standby`: tells
+    /// the limiter of a rate-limit answer, switches hosts when one cannot be reached, and asks
+    /// the retry policy otherwise.
+    fn next(&mut self, err: &TransportError, on_standby: bool) -> Next {
+        let inner = &*self.transport.inner;
+        if let ErrorKind::Api(code) = err.kind() {
+            if code.class() == ErrorClass::RateLimited {
+                // A fleet limiter slows every process down.
+                inner.limiter.rate_limited(self.endpoint, code);
+            }
+        }
+        let unreachable = matches!(
+            err.kind(),
+            ErrorKind::Connect | ErrorKind::Timeout(TimeoutKind::Connect)
+        );
+        if unreachable && inner.standby.is_some() {
+            // The primary host unreachable: the standby host for the standby period. The standby
+            // host unreachable: the primary host again.
+            let until = (!on_standby).then(|| Instant::now() + inner.limits.get_standby_period());
+            *inner
+                .standby_until
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()) = until;
+            if !on_standby && !self.failed_over && Instant::now() < self.deadline {
+                tracing::debug!(error = %err, "primary host unreachable, switching to the standby host");
+                self.failed_over = true;
+                return Next::FailOver;
+            }
+        }
+        let ctx = RetryContext {
+            error: err,
+            attempts: self.attempts,
+            retry_safe: self.retry_safe,
+            sig_renewed: self.sig_renewed,
+            remaining: self.deadline.saturating_duration_since(Instant::now()),
+        };
+        match inner.retry.decide(&ctx) {
+            RetryDecision::RetryAfter(delay) if Instant::now() + delay < self.deadline => {
+                tracing::debug!(error = %err, delay_ms = delay.as_millis() as u64, "retrying");
+                Next::BackOff(delay)
+            }
+            RetryDecision::RenewUserSig => Next::RenewSig,
+            _ => Next::Fail,
+        }
+    }
+
+    /// The successful end of the call.
+    fn succeed<T>(&self, reply: Reply<T>, server: &Server) -> CallReply<T> {
+        let latency = self.start.elapsed();
+        if !self.span.is_disabled() {
+            self.span.record("attempts", self.attempts);
+            self.span.record("host", &*server.authority);
+            self.span.record("latency_us", micros(latency));
+            self.span.record("code", reply.envelope.error_code.get());
+        }
+        CallReply {
+            reply,
+            random: self.random,
+            attempts: self.attempts,
+            latency,
+            host: server.authority.clone(),
+        }
+    }
+
+    /// The end of the call with `e`.
+    fn fail(&self, mut e: TransportError) -> TransportError {
+        e.set_attempts(self.attempts, self.start.elapsed());
+        let span = self.span;
+        span.record("attempts", self.attempts);
+        if let Some(host) = e.host() {
+            span.record("host", host);
+        }
+        span.record("latency_us", micros(e.elapsed()));
+        if let Some(code) = e.api_code() {
+            span.record("code", code.get());
+        }
+        tracing::debug!(error = %e, "call failed");
+        e
+    }
+}
+
 impl Transport {
     /// A builder for `target` (a [`Region`](crate::Region), a [`Target`] or a [`BaseUrl`]) and
     /// `credentials`.
@@ -358,10 +579,7 @@ impl Transport {
     /// # Ok::<(), tencent_im_transport::ConfigError>(())
     /// ```
     pub fn redacted_url(&self, endpoint: Endpoint, random: u32) -> String {
-        let server = match (&self.inner.standby, self.use_standby()) {
-            (Some(standby), true) => standby,
-            _ => &self.inner.primary,
-        };
+        let (server, _) = self.server();
         redacted_url(&server.origin, endpoint, &self.inner.credentials, random)
     }
 
@@ -393,182 +611,52 @@ impl Transport {
             code = Empty,
             latency_us = Empty,
         );
-        self.run::<C>(command, random, span.clone())
-            .instrument(span)
+        self.run::<C>(command, random, &span)
+            .instrument(span.clone())
             .await
     }
 
-    /// The call, inside its span `span` (a no-op handle when no subscriber listens).
+    /// The call, inside its span `span` (a no-op handle when no subscriber listens): encode
+    /// once, then one attempt after another until a reply or a failure ends it.
     async fn run<C: Command>(
         &self,
         command: &C,
         random: u32,
-        span: tracing::Span,
+        span: &tracing::Span,
     ) -> Result<CallReply<C::Response>, TransportError> {
-        let inner = &*self.inner;
-        let endpoint = C::ENDPOINT;
-        let start = Instant::now();
-        let deadline = start + inner.limits.get_total_timeout();
-        let fail = |mut e: TransportError, attempts: u32| {
-            e.set_attempts(attempts, start.elapsed());
-            span.record("attempts", attempts);
-            if let Some(host) = e.host() {
-                span.record("host", host);
-            }
-            span.record("latency_us", micros(e.elapsed()));
-            if let Some(code) = e.api_code() {
-                span.record("code", code.get());
-            }
-            tracing::debug!(error = %e, "call failed");
-            e
-        };
+        let mut call = Call::new(self, C::ENDPOINT, C::RETRY_SAFE, random, span);
+        // An invalid command, or one that does not serialize, is never sent.
         let body = match command.encode() {
-            Ok(b) => Bytes::from(b),
-            Err(e) => {
-                let e = TransportError::new(ErrorKind::Validation, endpoint, random).with_source(e);
-                return Err(fail(e, 0));
-            }
+            Ok(body) => Bytes::from(body),
+            Err(e) => return Err(call.fail(call.encode_error(e))),
         };
-        let mut attempts = 0u32;
-        let mut renewed_sig: Option<UserSig> = None;
-        let mut sig_renewed = false;
-        let mut failed_over = false;
+        // The UserSig renewed after a 70001, for the next attempt.
+        let mut renewed: Option<UserSig> = None;
         loop {
-            // Wait for a permit, within the total timeout.
-            if within(deadline, inner.limiter.acquire(endpoint))
-                .await
-                .is_none()
-            {
-                let e =
-                    TransportError::new(ErrorKind::Timeout(TimeoutKind::Total), endpoint, random);
-                return Err(fail(e, attempts));
-            }
-            let sig = match renewed_sig.take() {
+            call.permit().await?;
+            let sig = match renewed.take() {
                 Some(sig) => sig,
-                None => {
-                    match within(deadline, inner.credentials.provider().user_sig(false)).await {
-                        Some(Ok(sig)) => sig,
-                        Some(Err(e)) => {
-                            let e = TransportError::new(ErrorKind::Credentials, endpoint, random)
-                                .with_source(e);
-                            return Err(fail(e, attempts));
-                        }
-                        None => {
-                            let e = TransportError::new(
-                                ErrorKind::Timeout(TimeoutKind::Total),
-                                endpoint,
-                                random,
-                            );
-                            return Err(fail(e, attempts));
-                        }
-                    }
-                }
+                None => call.user_sig().await?,
             };
-            let on_standby = self.use_standby();
-            let server = match (&inner.standby, on_standby) {
-                (Some(standby), true) => standby,
-                _ => &inner.primary,
+            let (server, on_standby) = self.server();
+            let err = match call.send::<C>(server, sig, body.clone()).await {
+                Ok(reply) => return Ok(call.succeed(reply, server)),
+                Err(err) => err,
             };
-            attempts += 1;
-            let path_and_query = self.path_and_query(endpoint, &sig, random);
-            drop(sig);
-            let attempt_span = tracing::debug_span!(
-                "tencent_im.attempt",
-                host = &*server.authority,
-                attempt = attempts,
-                status = Empty,
-                code = Empty,
-                latency_us = Empty,
-            );
-            let result = self
-                .attempt::<C>(server, path_and_query, body.clone(), deadline)
-                .instrument(attempt_span)
-                .await;
-            let err = match result {
-                Ok(reply) => {
-                    let latency = start.elapsed();
-                    if !span.is_disabled() {
-                        span.record("attempts", attempts);
-                        span.record("host", &*server.authority);
-                        span.record("latency_us", micros(latency));
-                        span.record("code", reply.envelope.error_code.get());
-                    }
-                    return Ok(CallReply {
-                        reply,
-                        random,
-                        attempts,
-                        latency,
-                        host: server.authority.clone(),
-                    });
-                }
-                Err(a) => {
-                    let mut e =
-                        TransportError::new(a.kind, endpoint, random).with_host(&server.authority);
-                    if let Some(source) = a.source {
-                        e = e.with_source(source);
-                    }
-                    e
-                }
-            };
-            // A rate-limit answer: tell the limiter (a fleet limiter slows every process down).
-            if let ErrorKind::Api(code) = err.kind() {
-                if code.class() == ErrorClass::RateLimited {
-                    inner.limiter.rate_limited(endpoint, code);
-                }
+            match call.next(&err, on_standby) {
+                Next::FailOver => {}
+                Next::BackOff(delay) => tokio::time::sleep(delay).await,
+                Next::RenewSig => renewed = Some(call.renew_sig(err).await?),
+                Next::Fail => return Err(call.fail(err)),
             }
-            let unreachable = matches!(
-                err.kind(),
-                ErrorKind::Connect | ErrorKind::Timeout(TimeoutKind::Connect)
-            );
-            if unreachable && inner.standby.is_some() {
-                let until =
-                    (!on_standby).then(|| Instant::now() + inner.limits.get_standby_period());
-                *inner
-                    .standby_until
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner()) = until;
-                if !on_standby && !failed_over && Instant::now() < deadline {
-                    tracing::debug!(error = %err, "primary host unreachable, switching to the standby host");
-                    failed_over = true;
-                    continue;
-                }
-            }
-            let ctx = RetryContext {
-                error: &err,
-                attempts,
-                retry_safe: C::RETRY_SAFE,
-                sig_renewed,
-                remaining: deadline.saturating_duration_since(Instant::now()),
-            };
-            match inner.retry.decide(&ctx) {
-                RetryDecision::RetryAfter(delay) => {
-                    if Instant::now() + delay >= deadline {
-                        return Err(fail(err, attempts));
-                    }
-                    tracing::debug!(error = %err, delay_ms = delay.as_millis() as u64, "retrying");
-                    tokio::time::sleep(delay).await;
-                }
-                RetryDecision::RenewUserSig => {
-                    sig_renewed = true;
-                    match tokio::time::timeout_at(
-                        deadline,
-                        inner.credentials.provider().user_sig(true),
-                    )
-                    .await
-                    {
-                        Ok(Ok(sig)) => {
-                            tracing::debug!("UserSig renewed, retrying");
-                            renewed_sig = Some(sig);
-                        }
-                        Ok(Err(renew_err)) => {
-                            tracing::debug!(error = %renew_err, "UserSig renewal failed");
-                            return Err(fail(err, attempts));
-                        }
-                        Err(_) => return Err(fail(err, attempts)),
-                    }
-                }
-                _ => return Err(fail(err, attempts)),
-            }
+        }
+    }
+
+    /// The server for the next attempt, and whether it is the standby one.
+    fn server(&self) -> (&Server, bool) {
+        match (&self.inner.standby, self.use_standby()) {
+            (Some(standby), true) => (standby, true),
+            _ => (&self.inner.primary, false),
         }
     }
 

@@ -8,7 +8,8 @@ use rustls_pki_types::pem::PemObject;
 
 use crate::error::{ConfigError, ConfigErrorKind};
 
-/// Every limit of the transport (spec §7.3), with its default.
+/// Every limit of the transport (spec §7.3), with its default. A zero connect, attempt or total
+/// timeout is refused by [`TransportBuilder::build`](crate::TransportBuilder::build).
 ///
 /// ```
 /// use std::time::Duration;
@@ -91,6 +92,25 @@ impl Limits {
         /// standby host before the primary is tried again (default 60 s).
         standby_period, get_standby_period: Duration
     );
+}
+
+impl Limits {
+    /// A zero connect, attempt or total timeout would fail every call: refused at build.
+    pub(crate) fn check(&self) -> Result<(), ConfigError> {
+        for (option, value) in [
+            ("Limits::connect_timeout", self.connect_timeout),
+            ("Limits::attempt_timeout", self.attempt_timeout),
+            ("Limits::total_timeout", self.total_timeout),
+        ] {
+            if value.is_zero() {
+                return Err(ConfigError::limit(
+                    option,
+                    format!("{option} is zero: give a positive duration"),
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Which certificates an HTTPS connection trusts.

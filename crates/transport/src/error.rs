@@ -1,6 +1,7 @@
 //! The transport's error types: [`TransportError`] for a call, [`ConfigError`] for building the
 //! transport, [`CredentialsError`] for UserSig providers.
 
+use std::borrow::Cow;
 use std::error::Error as StdError;
 use std::fmt;
 use std::time::Duration;
@@ -44,6 +45,9 @@ pub enum ErrorKind {
     /// The command broke a documented limit; nothing was sent. The source is the protocol
     /// crate's `ValidationError`.
     Validation,
+    /// The command could not be serialized as JSON; nothing was sent. The source is the
+    /// protocol crate's `EncodeError`.
+    Encode,
     /// The UserSig provider failed.
     Credentials,
     /// The host could not be resolved or connected to.
@@ -87,6 +91,7 @@ impl fmt::Display for ErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Validation => f.write_str("invalid request"),
+            Self::Encode => f.write_str("cannot encode the request"),
             Self::Credentials => f.write_str("no UserSig"),
             Self::Connect => f.write_str("cannot connect"),
             Self::Tls => f.write_str("TLS handshake failed"),
@@ -296,18 +301,32 @@ pub enum ConfigErrorKind {
     Certificates,
     /// The TLS setup (crypto provider, protocol versions).
     Tls,
-    /// A limit out of range (e.g. a zero rate).
+    /// A zero timeout, rate, burst or number of attempts; [`ConfigError::option`] names it.
     Limit,
     /// A region name that names no region.
     Region,
 }
 
 /// An error building a [`Transport`](crate::Transport) or parsing its configuration.
+///
+/// ```
+/// use std::time::Duration;
+/// use tencent_im_transport::{ConfigErrorKind, Credentials, Limits, Region, Transport, UserSig};
+///
+/// let err = Transport::builder(Region::Singapore, Credentials::fixed(1, "admin", UserSig::new("s")))
+///     .limits(Limits::default().total_timeout(Duration::ZERO))
+///     .build()
+///     .unwrap_err();
+/// assert_eq!(err.kind(), ConfigErrorKind::Limit);
+/// assert_eq!(err.option(), Some("Limits::total_timeout"));
+/// assert_eq!(err.to_string(), "Limits::total_timeout is zero: give a positive duration");
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct ConfigError {
     kind: ConfigErrorKind,
-    message: &'static str,
+    option: Option<&'static str>,
+    message: Cow<'static, str>,
     source: Option<BoxError>,
 }
 
@@ -315,7 +334,18 @@ impl ConfigError {
     pub(crate) fn new(kind: ConfigErrorKind, message: &'static str) -> Self {
         Self {
             kind,
-            message,
+            option: None,
+            message: Cow::Borrowed(message),
+            source: None,
+        }
+    }
+
+    /// A [`ConfigErrorKind::Limit`] error about `option` (e.g. `"Limits::total_timeout"`).
+    pub(crate) fn limit(option: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            kind: ConfigErrorKind::Limit,
+            option: Some(option),
+            message: message.into(),
             source: None,
         }
     }
@@ -329,11 +359,17 @@ impl ConfigError {
     pub fn kind(&self) -> ConfigErrorKind {
         self.kind
     }
+
+    /// The option that is out of range, as its setter is written (e.g. `"Rate::per_second"`),
+    /// for a [`ConfigErrorKind::Limit`].
+    pub fn option(&self) -> Option<&'static str> {
+        self.option
+    }
 }
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.message)
+        f.write_str(&self.message)
     }
 }
 

@@ -9,6 +9,7 @@ use tencent_im_protocol::{Endpoint, ErrorCode};
 use tokio::time::Instant;
 
 use crate::credentials::BoxFuture;
+use crate::error::ConfigError;
 
 /// Hands out permits to send. Replaceable: give your own to
 /// [`TransportBuilder::rate_limiter`](crate::TransportBuilder::rate_limiter), e.g. one shared by
@@ -31,9 +32,24 @@ pub trait RateLimiter: Send + Sync + fmt::Debug {
     fn rate_limited(&self, endpoint: Endpoint, code: ErrorCode) {
         let _ = (endpoint, code);
     }
+
+    /// Checks the limiter's configuration (e.g. no zero rate);
+    /// [`TransportBuilder::build`](crate::TransportBuilder::build) fails with its error. The
+    /// default accepts any.
+    ///
+    /// # Errors
+    ///
+    /// A [`ConfigError`] naming the option that is out of range.
+    fn check_config(&self) -> Result<(), ConfigError> {
+        Ok(())
+    }
 }
 
 /// A rate: `per_second` permits a second on average, at most `burst` at once.
+///
+/// A zero rate or burst is refused when the transport is built (see
+/// [`RateLimiter::check_config`]); a [`TokenBucket`] used on its own hands out no permit at a
+/// zero rate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rate {
     per_second: u32,
@@ -41,20 +57,18 @@ pub struct Rate {
 }
 
 impl Rate {
-    /// `per_second` permits a second (at least 1) with a burst of a tenth of a second's worth
-    /// (at least 1).
+    /// `per_second` permits a second with a burst of a tenth of a second's worth (at least 1).
     pub fn per_second(per_second: u32) -> Self {
-        let per_second = per_second.max(1);
         Self {
             per_second,
             burst: (per_second / 10).max(1),
         }
     }
 
-    /// The same rate with at most `burst` permits at once (at least 1).
+    /// The same rate with at most `burst` permits at once.
     #[must_use]
     pub fn burst(mut self, burst: u32) -> Self {
-        self.burst = burst.max(1);
+        self.burst = burst;
         self
     }
 
@@ -75,8 +89,21 @@ impl Rate {
         self.burst
     }
 
-    fn interval(self) -> Duration {
-        Duration::from_secs(1) / self.per_second
+    /// The error of a zero rate or burst for `endpoint`.
+    fn check(self, endpoint: Endpoint) -> Result<(), ConfigError> {
+        if self.per_second == 0 {
+            return Err(ConfigError::limit(
+                "Rate::per_second",
+                format!("the rate of {endpoint} is 0 per second: give at least 1"),
+            ));
+        }
+        if self.burst == 0 {
+            return Err(ConfigError::limit(
+                "Rate::burst",
+                format!("the burst of {endpoint} is 0: give at least 1"),
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -120,10 +147,13 @@ impl TokenBucket {
             .unwrap_or_else(|| Rate::per_second(endpoint.default_rate_per_second()))
     }
 
-    /// Reserves a slot; returns when the caller may go (`None`: now).
-    fn reserve(&self, endpoint: Endpoint) -> Option<Instant> {
+    /// Reserves a slot; returns when the caller may go (`None`: now), or `Err` for a zero rate
+    /// (never).
+    fn reserve(&self, endpoint: Endpoint) -> Result<Option<Instant>, ()> {
         let rate = self.rate(endpoint);
-        let interval = rate.interval();
+        let interval = Duration::from_secs(1)
+            .checked_div(rate.per_second)
+            .ok_or(())?;
         let tolerance = interval * rate.burst;
         let now = Instant::now();
         let mut next = self.next.lock().unwrap_or_else(|e| e.into_inner());
@@ -131,18 +161,26 @@ impl TokenBucket {
         let new_tat = tat + interval;
         next.insert(endpoint, new_tat);
         let go = new_tat.checked_sub(tolerance).unwrap_or(now);
-        (go > now).then_some(go)
+        Ok((go > now).then_some(go))
     }
 }
 
 impl RateLimiter for TokenBucket {
     fn acquire(&self, endpoint: Endpoint) -> BoxFuture<'_, ()> {
-        let at = self.reserve(endpoint);
-        Box::pin(async move {
-            if let Some(at) = at {
-                tokio::time::sleep_until(at).await;
-            }
-        })
+        match self.reserve(endpoint) {
+            Ok(None) => Box::pin(std::future::ready(())),
+            Ok(Some(at)) => Box::pin(tokio::time::sleep_until(at)),
+            Err(()) => Box::pin(std::future::pending()),
+        }
+    }
+
+    /// Refuses a zero rate or burst set with [`with_rate`](Self::with_rate).
+    fn check_config(&self) -> Result<(), ConfigError> {
+        let mut rates: Vec<_> = self.rates.iter().collect();
+        rates.sort_by_key(|(endpoint, _)| endpoint.path());
+        rates
+            .into_iter()
+            .try_for_each(|(&endpoint, rate)| rate.check(endpoint))
     }
 }
 
@@ -179,6 +217,18 @@ mod tests {
         let t = Instant::now();
         limiter.acquire(Endpoint::FriendCheck).await;
         assert_eq!(t.elapsed(), Duration::ZERO);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_zero_rate_hands_out_no_permit_and_fails_the_check() {
+        let limiter = TokenBucket::new().with_rate(Endpoint::FriendAdd, Rate::per_second(0));
+        let waited =
+            tokio::time::timeout(Duration::from_secs(3600), limiter.acquire(Endpoint::FriendAdd))
+                .await;
+        assert!(waited.is_err(), "no permit in an hour");
+        let err = limiter.check_config().unwrap_err();
+        assert_eq!(err.option(), Some("Rate::per_second"));
+        assert!(TokenBucket::new().check_config().is_ok());
     }
 
     #[tokio::test(start_paused = true)]

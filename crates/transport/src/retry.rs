@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use tencent_im_protocol::ErrorClass;
 
-use crate::error::{ErrorKind, TimeoutKind, TransportError};
+use crate::error::{ConfigError, ErrorKind, TimeoutKind, TransportError};
 
 /// What to do after a failed attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +44,17 @@ pub struct RetryContext<'a> {
 pub trait RetryPolicy: Send + Sync + fmt::Debug {
     /// The decision after a failed attempt.
     fn decide(&self, ctx: &RetryContext<'_>) -> RetryDecision;
+
+    /// Checks the policy's configuration (e.g. not zero attempts);
+    /// [`TransportBuilder::build`](crate::TransportBuilder::build) fails with its error. The
+    /// default accepts any.
+    ///
+    /// # Errors
+    ///
+    /// A [`ConfigError`] naming the option that is out of range.
+    fn check_config(&self) -> Result<(), ConfigError> {
+        Ok(())
+    }
 }
 
 /// The default policy of spec §7.4.
@@ -87,10 +98,10 @@ impl Default for DefaultRetryPolicy {
 
 impl DefaultRetryPolicy {
     /// Attempts in all, the first included (default 4). 1 disables retries; the UserSig renewal
-    /// after a 70001 still happens.
+    /// after a 70001 still happens. 0 is refused when the transport is built.
     #[must_use]
     pub fn max_attempts(mut self, n: u32) -> Self {
-        self.max_attempts = n.max(1);
+        self.max_attempts = n;
         self
     }
 
@@ -171,6 +182,17 @@ impl RetryPolicy for DefaultRetryPolicy {
         }
         let delay = self.backoff(ctx.attempts, class == ErrorClass::RateLimited);
         RetryDecision::RetryAfter(self.jittered(delay))
+    }
+
+    /// Refuses zero attempts.
+    fn check_config(&self) -> Result<(), ConfigError> {
+        if self.max_attempts == 0 {
+            return Err(ConfigError::limit(
+                "DefaultRetryPolicy::max_attempts",
+                "DefaultRetryPolicy::max_attempts is 0: give at least 1 (1 disables retries)",
+            ));
+        }
+        Ok(())
     }
 }
 

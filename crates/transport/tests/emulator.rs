@@ -202,6 +202,50 @@ async fn an_invalid_command_is_rejected_before_sending() {
     emu.stop().await;
 }
 
+/// A command whose map has keys that are not strings: it does not serialize as JSON.
+#[derive(serde::Serialize)]
+struct Unserializable {
+    map: std::collections::BTreeMap<(u8, u8), u8>,
+}
+
+impl tencent_im_protocol::Command for Unserializable {
+    const ENDPOINT: Endpoint = Endpoint::FriendAdd;
+    type Response = tencent_im_protocol::sns::FriendAddResponse;
+
+    fn validate(&self) -> Result<(), tencent_im_protocol::ValidationError> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_command_that_does_not_serialize_is_an_encode_error_and_nothing_is_sent() {
+    let emu = emulator(config()).await;
+    let transport = builder(&emu, Sigs::new(&emu)).build().unwrap();
+    let bad = Unserializable {
+        map: [((1, 2), 3)].into(),
+    };
+    let err = transport.execute(&bad).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Encode);
+    assert!(!err.is_validation());
+    assert_eq!(err.attempts(), 0);
+    let source = std::error::Error::source(&err).unwrap();
+    assert!(
+        source
+            .downcast_ref::<tencent_im_protocol::EncodeError>()
+            .is_some(),
+        "{source:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "sns/friend_add failed: cannot encode the request (random {}, attempts 0)",
+            err.random()
+        )
+    );
+    assert!(emu.journal().is_empty(), "nothing may be sent");
+    emu.stop().await;
+}
+
 #[tokio::test]
 async fn a_failing_provider_is_a_credentials_error() {
     let emu = emulator(config()).await;

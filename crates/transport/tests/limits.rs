@@ -278,3 +278,71 @@ async fn a_response_that_is_not_http_is_an_http_error() {
     assert_eq!(err.kind(), ErrorKind::Http);
     assert_eq!(err.attempts(), 1);
 }
+
+#[test]
+fn zero_timeouts_rates_bursts_and_attempts_are_refused_at_build() {
+    use tencent_im_transport::{
+        ConfigErrorKind, Credentials, DefaultRetryPolicy, Region, TransportBuilder, UserSig,
+    };
+    let builder =
+        || Transport::builder(Region::Singapore, Credentials::fixed(1, "a", UserSig::new("s")));
+    let refused = |b: TransportBuilder, option: &str, message: &str| {
+        let err = b.build().unwrap_err();
+        assert_eq!(err.kind(), ConfigErrorKind::Limit);
+        assert_eq!(err.option(), Some(option));
+        assert_eq!(err.to_string(), message);
+    };
+    refused(
+        builder().limits(Limits::default().connect_timeout(Duration::ZERO)),
+        "Limits::connect_timeout",
+        "Limits::connect_timeout is zero: give a positive duration",
+    );
+    refused(
+        builder().limits(Limits::default().attempt_timeout(Duration::ZERO)),
+        "Limits::attempt_timeout",
+        "Limits::attempt_timeout is zero: give a positive duration",
+    );
+    refused(
+        builder().limits(Limits::default().total_timeout(Duration::ZERO)),
+        "Limits::total_timeout",
+        "Limits::total_timeout is zero: give a positive duration",
+    );
+    refused(
+        builder().rate_limiter(Arc::new(
+            TokenBucket::new()
+                .with_rate(Endpoint::FriendCheck, Rate::per_second(5))
+                .with_rate(Endpoint::FriendAdd, Rate::per_second(0)),
+        )),
+        "Rate::per_second",
+        "the rate of sns/friend_add is 0 per second: give at least 1",
+    );
+    refused(
+        builder().rate_limiter(Arc::new(
+            TokenBucket::new().with_rate(Endpoint::FriendAdd, Rate::per_second(5).burst(0)),
+        )),
+        "Rate::burst",
+        "the burst of sns/friend_add is 0: give at least 1",
+    );
+    refused(
+        builder().retry_policy(Arc::new(DefaultRetryPolicy::default().max_attempts(0))),
+        "DefaultRetryPolicy::max_attempts",
+        "DefaultRetryPolicy::max_attempts is 0: give at least 1 (1 disables retries)",
+    );
+    // The smallest values that make sense are kept as given, not raised.
+    assert_eq!(Rate::per_second(1).get(), 1);
+    assert_eq!(Rate::per_second(0).get(), 0);
+    assert_eq!(Rate::per_second(50).burst(1).get_burst(), 1);
+    builder()
+        .limits(
+            Limits::default()
+                .connect_timeout(Duration::from_millis(1))
+                .attempt_timeout(Duration::from_millis(1))
+                .total_timeout(Duration::from_millis(1)),
+        )
+        .rate_limiter(Arc::new(
+            TokenBucket::new().with_rate(Endpoint::FriendAdd, Rate::per_second(1).burst(1)),
+        ))
+        .retry_policy(Arc::new(DefaultRetryPolicy::default().max_attempts(1)))
+        .build()
+        .unwrap();
+}

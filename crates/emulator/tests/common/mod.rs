@@ -123,7 +123,9 @@ impl Client {
     /// careless client would) and decodes the reply as a whole: envelope and body.
     pub async fn send<C: Command>(&mut self, command: &C) -> Reply<C::Response> {
         let path = format!("/v4/{}?{}", C::ENDPOINT.path(), self.query);
-        let (status, body) = self.post_raw(&path, command.to_json()).await;
+        let (status, body) = self
+            .post_raw(&path, command.to_json().expect("the command serializes"))
+            .await;
         assert_eq!(status, 200);
         serde_json::from_slice(&body).expect("a reply of this command")
     }
