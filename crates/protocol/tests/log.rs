@@ -110,7 +110,7 @@ fn record_at(input: &[u8], line: u64) -> Option<LogRecord<'_>> {
 #[test]
 fn every_line_of_the_fixture_is_a_record_or_a_numbered_error() {
     use Endpoint::{AccountCheck, FriendAdd, MultiaccountImport};
-    use LogErrorKind::{NotJson, NotObject, NotRecord, NotUtf8};
+    use LogErrorKind::{NotJson, NotObject, NotRecord, NotUtf8, Truncated};
     use RecordKind::{Exchange, Request, Response};
 
     let input = FIXTURE;
@@ -154,7 +154,7 @@ fn every_line_of_the_fixture_is_a_record_or_a_numbered_error() {
             // `"ErrorCode":"0"`: a reply without an envelope.
             rec(20, Response, None, false),
             // Cut off in a string, no newline.
-            bad(21, NotJson),
+            bad(21, Truncated),
         ]
     );
 }
@@ -400,7 +400,7 @@ fn bad_lines_are_reported_without_their_content() {
             "line 13: not a log record (`api` without `request` or `response`)",
             "line 14: not a log record (`request` or `response` without `api`)",
             "line 19: not a log record (`api` is not a string)",
-            "line 21: not JSON",
+            "line 21: truncated",
         ]
     );
     for e in &errors {
@@ -417,6 +417,109 @@ fn bad_lines_are_reported_without_their_content() {
     assert!(!errors[0].is_truncated());
     assert_eq!(errors[0].column(), Some(1));
     assert!(errors[0].source().is_some());
+}
+
+/// A valid exchange with a non-ASCII string, an escape, negative, fractional and exponent
+/// numbers, `true`, `null`, nested arrays and a reply: a cut anywhere lands in each kind of token.
+const WHOLE_LINE: &str = r#"{"api":"sns/friend_add","ts":-1.5e+3,"ms":2E-1,"ok":true,"x":null,"request":{"From_Account":"alice","AddFriendItem":[{"To_Account":"bob","Remark":"备注 \u00e9","AddSource":"AddSource_Type_Web"}]},"response":{"ResultItem":[{"To_Account":"bob","ResultCode":30539,"ResultInfo":""}],"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}}"#;
+
+/// What both readers see in `input`, checked to be the same.
+fn both_ways(input: &[u8]) -> Vec<(Seen, String)> {
+    let in_memory = read_in_memory(input, usize::MAX);
+    assert_eq!(read_streaming(input, 7, usize::MAX), in_memory, "{input:?}");
+    in_memory
+}
+
+#[test]
+fn a_last_line_cut_at_any_byte_is_truncated() {
+    let whole = WHOLE_LINE.as_bytes();
+    let before = br#"{"ActionStatus":"OK","ErrorCode":0}"#;
+    for cut in 1..whole.len() {
+        let mut input = before.to_vec();
+        input.extend_from_slice(b"\r\n");
+        input.extend_from_slice(&whole[..cut]);
+        let seen = both_ways(&input);
+        assert_eq!(seen.len(), 2, "cut at {cut}");
+        assert_eq!(seen[0].0, rec(1, RecordKind::Response, None, false));
+        assert_eq!(seen[1].0, bad(2, LogErrorKind::Truncated), "cut at {cut}");
+        let error = read_log(&input).nth(1).unwrap().unwrap_err();
+        assert!(error.is_truncated(), "cut at {cut}");
+        assert_eq!(error.to_string(), "line 2: truncated");
+        assert!(error.source().is_some());
+    }
+    // Not cut: a record, without a line ending as with one.
+    for end in [&b""[..], b"\n", b"\r\n", b" "] {
+        let input = [whole, end].concat();
+        assert_eq!(
+            both_ways(&input)
+                .into_iter()
+                .map(|(seen, _)| seen)
+                .collect::<Vec<_>>(),
+            [rec(
+                1,
+                RecordKind::Exchange,
+                Some(Endpoint::FriendAdd),
+                false
+            )]
+        );
+    }
+}
+
+#[test]
+fn a_cut_line_with_a_line_after_it_is_not_json_and_truncated() {
+    let whole = WHOLE_LINE.as_bytes();
+    for cut in 1..whole.len() {
+        // The writer stopped mid-record and a later one wrote a line after it.
+        let input = [&whole[..cut], b"\n{}"].concat();
+        let seen: Vec<Seen> = both_ways(&input).into_iter().map(|(s, _)| s).collect();
+        // A cut in the middle of a character leaves a line that is not UTF-8.
+        let kind = if std::str::from_utf8(&whole[..cut]).is_ok() {
+            LogErrorKind::NotJson
+        } else {
+            LogErrorKind::NotUtf8
+        };
+        assert_eq!(
+            seen,
+            [bad(1, kind), rec(2, RecordKind::Request, None, false)],
+            "cut at {cut}"
+        );
+        let error = read_log(&input).next().unwrap().unwrap_err();
+        assert_eq!(
+            error.is_truncated(),
+            kind == LogErrorKind::NotJson,
+            "cut at {cut}"
+        );
+    }
+}
+
+#[test]
+fn a_last_line_that_is_wrong_before_its_end_is_not_truncated() {
+    for line in [
+        "not json",
+        r#"{"a":1}x"#,
+        r#"{"a":1}-"#,
+        r#"{"a":"x"-"#,
+        r#"{"a":tx"#,
+        r#"{"a":1.x"#,
+        r#"{"a":--"#,
+        "{}\u{e9}",
+    ] {
+        let error = read_log(line).next().unwrap().unwrap_err();
+        assert_eq!(error.kind(), LogErrorKind::NotJson, "{line}");
+        assert!(!error.is_truncated(), "{line}");
+        assert_eq!(both_ways(line.as_bytes()).len(), 1);
+    }
+    // Complete JSON, then the first byte of a character: not UTF-8, not truncated.
+    let cut = b"{}\xE5";
+    let error = read_log(cut).next().unwrap().unwrap_err();
+    assert_eq!(error.kind(), LogErrorKind::NotUtf8);
+    assert!(!error.is_truncated());
+    // A bad byte before the end is not UTF-8 either.
+    let bad_byte = b"{\"a\":\"\xFF\"";
+    assert_eq!(
+        read_log(bad_byte).next().unwrap().unwrap_err().kind(),
+        LogErrorKind::NotUtf8
+    );
 }
 
 #[test]
@@ -569,7 +672,8 @@ fn deep_nesting_does_not_overflow_the_stack() {
         [
             rec(1, RecordKind::Request, None, false),
             bad(2, LogErrorKind::NotObject),
-            bad(3, LogErrorKind::NotJson),
+            // The last line, without a line ending, stops inside `response`.
+            bad(3, LogErrorKind::Truncated),
         ]
     );
 }

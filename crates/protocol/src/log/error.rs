@@ -13,8 +13,13 @@ pub enum LogErrorKind {
     NotUtf8,
     /// The line is longer than the reader's limit; it was skipped without being kept.
     TooLong,
-    /// The line is not JSON (or ends early, as a truncated last line does).
+    /// The line is not JSON. A line in the middle of the log that ends inside a JSON value (its
+    /// writer stopped mid-record and another wrote on) is this kind, with
+    /// [`LogLineError::is_truncated`].
     NotJson,
+    /// The log's last line has no line ending and ends inside a JSON value: the log was cut off
+    /// mid-record, or its writer has not finished the line yet.
+    Truncated,
     /// The line is JSON, but not an object.
     NotObject,
     /// The line is a JSON object, but not one of the three record shapes.
@@ -29,6 +34,7 @@ impl LogErrorKind {
             Self::NotUtf8 => "not UTF-8",
             Self::TooLong => "too long",
             Self::NotJson => "not JSON",
+            Self::Truncated => "truncated",
             Self::NotObject => "not a JSON object",
             Self::NotRecord => "not a log record",
         }
@@ -56,8 +62,15 @@ pub struct LogLineError {
 enum Detail {
     Io(io::Error),
     NotUtf8(str::Utf8Error),
-    TooLong { limit: usize },
-    NotJson(serde_json::Error),
+    TooLong {
+        limit: usize,
+    },
+    NotJson {
+        source: serde_json::Error,
+        /// Whether the line ends inside a JSON value.
+        ends_early: bool,
+    },
+    Truncated(serde_json::Error),
     NotObject,
     NotRecord(&'static str),
 }
@@ -75,8 +88,22 @@ impl LogLineError {
         Self::new(line, Detail::TooLong { limit })
     }
 
-    pub(crate) fn not_json(line: u64, source: serde_json::Error) -> Self {
-        Self::new(line, Detail::NotJson(source))
+    /// The error of `json`, the line's text, which did not parse.
+    pub(crate) fn not_json(line: u64, json: &str, source: serde_json::Error) -> Self {
+        let ends_early = ends_inside_a_value(json, &source);
+        Self::new(line, Detail::NotJson { source, ends_early })
+    }
+
+    /// The same error for the last line of the input, without a line ending: a line that ends
+    /// inside a JSON value becomes [`LogErrorKind::Truncated`].
+    pub(crate) fn at_end_of_input(self) -> Self {
+        match self.detail {
+            Detail::NotJson {
+                source,
+                ends_early: true,
+            } => Self::new(self.line, Detail::Truncated(source)),
+            detail => Self::new(self.line, detail),
+        }
     }
 
     pub(crate) fn not_object(line: u64) -> Self {
@@ -102,23 +129,33 @@ impl LogLineError {
             Detail::Io(_) => LogErrorKind::Io,
             Detail::NotUtf8(_) => LogErrorKind::NotUtf8,
             Detail::TooLong { .. } => LogErrorKind::TooLong,
-            Detail::NotJson(_) => LogErrorKind::NotJson,
+            Detail::NotJson { .. } => LogErrorKind::NotJson,
+            Detail::Truncated(_) => LogErrorKind::Truncated,
             Detail::NotObject => LogErrorKind::NotObject,
             Detail::NotRecord(_) => LogErrorKind::NotRecord,
         }
     }
 
-    /// Whether the line ends in the middle of a JSON value, as a log cut off while being
-    /// written does.
+    /// Whether the line ends inside a JSON value: every [`LogErrorKind::Truncated`] line (the
+    /// last line, cut off), and a [`LogErrorKind::NotJson`] line in the middle of the log that
+    /// was cut off before another line was written after it.
     pub fn is_truncated(&self) -> bool {
-        matches!(&self.detail, Detail::NotJson(e) if e.is_eof())
+        matches!(
+            self.detail,
+            Detail::Truncated(_)
+                | Detail::NotJson {
+                    ends_early: true,
+                    ..
+                }
+        )
     }
 
-    /// For a line that is not JSON, the 1-based column (in bytes, after leading whitespace
-    /// and a BOM are removed) at which parsing failed.
+    /// For a line that is not JSON or is truncated, the 1-based column (in bytes, after leading
+    /// whitespace and a BOM are removed) at which parsing failed; a truncated line fails at its
+    /// end.
     pub fn column(&self) -> Option<usize> {
         match &self.detail {
-            Detail::NotJson(e) => Some(e.column()),
+            Detail::NotJson { source: e, .. } | Detail::Truncated(e) => Some(e.column()),
             _ => None,
         }
     }
@@ -140,8 +177,30 @@ impl StdError for LogLineError {
         match &self.detail {
             Detail::Io(e) => Some(e),
             Detail::NotUtf8(e) => Some(e),
-            Detail::NotJson(e) => Some(e),
+            Detail::NotJson { source: e, .. } | Detail::Truncated(e) => Some(e),
             Detail::TooLong { .. } | Detail::NotObject | Detail::NotRecord(_) => None,
         }
+    }
+}
+
+/// Whether `json` (one line, which failed to parse with `error`) ends inside a JSON value: the
+/// parser ran out of input, or failed on the line's last byte where a number lacks its digits
+/// (`-`, `1.`, `1e`, `1e+`) and one more digit lets it go on to the end of the input.
+fn ends_inside_a_value(json: &str, error: &serde_json::Error) -> bool {
+    if error.is_eof() {
+        return true;
+    }
+    if !error.is_syntax() || error.line() != 1 || error.column() != json.len() {
+        return false;
+    }
+    if !json.ends_with(['-', '+', '.', 'e', 'E']) {
+        return false;
+    }
+    let mut completed = String::with_capacity(json.len() + 1);
+    completed.push_str(json);
+    completed.push('0');
+    match serde_json::from_str::<serde::de::IgnoredAny>(&completed) {
+        Ok(_) => true,
+        Err(e) => e.is_eof(),
     }
 }

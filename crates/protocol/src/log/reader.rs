@@ -62,16 +62,19 @@ impl<'a> Iterator for LogLines<'a> {
             if self.rest.is_empty() {
                 return None;
             }
-            let (line, rest) = match find_newline(self.rest) {
-                Some(end) => self.rest.split_at(end),
-                None => (self.rest, &[][..]),
+            let (line, rest, terminated) = match find_newline(self.rest) {
+                Some(end) => {
+                    let (line, rest) = self.rest.split_at(end);
+                    (line, rest, true)
+                }
+                None => (self.rest, &[][..], false),
             };
             self.rest = rest.get(1..).unwrap_or_default();
             self.line = self.line.saturating_add(1);
             if line.len() > self.max_line_len {
                 return Some(Err(LogLineError::too_long(self.line, self.max_line_len)));
             }
-            if let Some(item) = parse_line(self.line, line) {
+            if let Some(item) = parse_line(self.line, line, terminated) {
                 return Some(item);
             }
         }
@@ -167,10 +170,10 @@ impl<R: BufRead> LogReader<R> {
                     self.line = line;
                     return Some(Err(LogLineError::too_long(line, self.max_line_len)));
                 }
-                Ok(Line::Kept) => {
+                Ok(Line::Kept { terminated }) => {
                     self.line = line;
                     if !is_blank(line, &self.buf) {
-                        return parse_line(line, &self.buf);
+                        return parse_line(line, &self.buf, terminated);
                     }
                 }
             }
@@ -186,8 +189,9 @@ impl<R: BufRead> LogReader<R> {
 enum Line {
     /// The input has no more bytes.
     End,
-    /// A line is in the buffer, without its `\n`.
-    Kept,
+    /// A line is in the buffer, without its `\n`; `terminated` is false for a last line
+    /// without one.
+    Kept { terminated: bool },
     /// A line longer than the limit was consumed; the buffer holds none of it.
     TooLong,
 }
@@ -206,7 +210,7 @@ fn read_line<R: BufRead>(reader: &mut R, buf: &mut Vec<u8>, max: usize) -> io::R
         if available.is_empty() {
             return Ok(match (any, len > max) {
                 (false, _) => Line::End,
-                (true, false) => Line::Kept,
+                (true, false) => Line::Kept { terminated: false },
                 (true, true) => Line::TooLong,
             });
         }
@@ -223,7 +227,11 @@ fn read_line<R: BufRead>(reader: &mut R, buf: &mut Vec<u8>, max: usize) -> io::R
         }
         reader.consume(used);
         if complete {
-            return Ok(if len > max { Line::TooLong } else { Line::Kept });
+            return Ok(if len > max {
+                Line::TooLong
+            } else {
+                Line::Kept { terminated: true }
+            });
         }
     }
 }
@@ -255,16 +263,42 @@ fn is_blank(line_no: u64, line: &[u8]) -> bool {
     content(line_no, line).is_empty()
 }
 
-/// Parses a line; `None` for a blank one.
-fn parse_line(line_no: u64, line: &[u8]) -> Option<Result<LogRecord<'_>, LogLineError>> {
+/// Parses a line; `None` for a blank one. `terminated` is false for the input's last line when
+/// it has no line ending: if its JSON ends early there, the line was cut off mid-record.
+fn parse_line(
+    line_no: u64,
+    line: &[u8],
+    terminated: bool,
+) -> Option<Result<LogRecord<'_>, LogLineError>> {
     let line = content(line_no, line);
     if line.is_empty() {
         return None;
     }
-    Some(match str::from_utf8(line) {
+    let parsed = match str::from_utf8(line) {
         Ok(json) => LogRecord::parse(line_no, json),
-        Err(e) => Err(LogLineError::not_utf8(line_no, e)),
+        Err(e) if terminated => Err(LogLineError::not_utf8(line_no, e)),
+        Err(e) => Err(cut_in_a_character(line_no, line, e)),
+    };
+    Some(match parsed {
+        Err(e) if !terminated => Err(e.at_end_of_input()),
+        parsed => parsed,
     })
+}
+
+/// The error of an unterminated last line that is not UTF-8: when it ends in the middle of a
+/// character and the text before that character ends inside a JSON value, the line was cut
+/// off mid-record, and this is that text's error; otherwise the line is not UTF-8.
+fn cut_in_a_character(line_no: u64, line: &[u8], error: str::Utf8Error) -> LogLineError {
+    let cut_short = error.error_len().is_none() && error.valid_up_to() > 0;
+    let before = line.get(..error.valid_up_to()).unwrap_or_default();
+    if let (true, Ok(json)) = (cut_short, str::from_utf8(before)) {
+        if let Err(e) = LogRecord::parse(line_no, json) {
+            if e.is_truncated() {
+                return e;
+            }
+        }
+    }
+    LogLineError::not_utf8(line_no, error)
 }
 
 #[cfg(test)]

@@ -102,7 +102,7 @@ impl<'a> LogRecord<'a> {
         let members = match parse::parse(json) {
             Ok(TopLevel::Object(members)) => members,
             Ok(TopLevel::Other) => return Err(LogLineError::not_object(line)),
-            Err(e) => return Err(LogLineError::not_json(line, e)),
+            Err(e) => return Err(LogLineError::not_json(line, json, e)),
         };
         let mut record = Self {
             line,
