@@ -410,7 +410,82 @@ impl From<BaseUrl> for Target {
 
 #[cfg(test)]
 mod tests {
+    use tencent_im_protocol::Endpoint;
+
     use super::*;
+    use crate::credentials::{Credentials, UserSig};
+    use crate::url::request_url;
+
+    /// The request URLs of `region`'s primary and standby hosts.
+    fn urls(region: Region) -> (String, Option<String>) {
+        let creds = Credentials::fixed(1400000000, "admin@x", UserSig::new("eJy*sig_"));
+        let sig = UserSig::new("eJy*sig_");
+        let url = |base: BaseUrl| request_url(base.as_str(), Endpoint::FriendAdd, &creds, &sig, 7);
+        (url(region.base_url()), region.standby_base_url().map(url))
+    }
+
+    const QUERY: &str = "/v4/sns/friend_add?sdkappid=1400000000&identifier=admin%40x&usersig=eJy*sig_&random=7&contenttype=json";
+
+    macro_rules! region_url_test {
+        ($name:ident, $region:expr, $primary:literal, $standby:expr) => {
+            #[test]
+            fn $name() {
+                let (primary, standby) = urls($region);
+                assert_eq!(primary, format!("https://{}{QUERY}", $primary));
+                let expected: Option<&str> = $standby;
+                assert_eq!(standby, expected.map(|h| format!("https://{h}{QUERY}")));
+            }
+        };
+    }
+
+    region_url_test!(
+        url_china,
+        Region::China,
+        "console.tim.qq.com",
+        Some("adminapi.my-imcloud.com")
+    );
+    region_url_test!(
+        url_singapore,
+        Region::Singapore,
+        "adminapisgp.im.qcloud.com",
+        Some("adminapisgp.my-imcloud.com")
+    );
+    region_url_test!(
+        url_seoul,
+        Region::Seoul,
+        "adminapikr.im.qcloud.com",
+        Some("adminapikr.my-imcloud.com")
+    );
+    region_url_test!(
+        url_tokyo,
+        Region::Tokyo,
+        "adminapijpn.im.qcloud.com",
+        Some("adminapijpn.my-imcloud.com")
+    );
+    region_url_test!(
+        url_frankfurt,
+        Region::Frankfurt,
+        "adminapiger.im.qcloud.com",
+        Some("adminapiger.my-imcloud.com")
+    );
+    region_url_test!(
+        url_mumbai,
+        Region::Mumbai,
+        "adminapiind.im.qcloud.com",
+        Some("adminapiind.my-imcloud.com")
+    );
+    region_url_test!(
+        url_silicon_valley,
+        Region::SiliconValley,
+        "adminapiusa.im.qcloud.com",
+        Some("adminapiusa.my-imcloud.com")
+    );
+    region_url_test!(
+        url_jakarta,
+        Region::Jakarta,
+        "adminapiidn.im.qcloud.com",
+        Some("adminapiidn.my-imcloud.com")
+    );
 
     #[test]
     fn base_url_parses_and_rejects() {
