@@ -242,6 +242,26 @@ impl fmt::Display for ApiError {
 impl StdError for ApiError {}
 
 /// Why a reply body did not yield a response.
+///
+/// It answers the same questions as the log's
+/// [`RecordError`](crate::log::RecordError), with the same methods, and as the transport's and
+/// the client's errors: [`api_code`](Self::api_code), [`api_error`](Self::api_error),
+/// [`decode_error`](Self::decode_error) and [`is_truncated`](Self::is_truncated).
+///
+/// ```
+/// use tencent_im_protocol::sns::FriendAdd;
+/// use tencent_im_protocol::{Command, ErrorCode};
+///
+/// let body = br#"{"ActionStatus":"FAIL","ErrorCode":70001,"ErrorInfo":"sig expired"}"#;
+/// let err = FriendAdd::decode_reply(body).unwrap_err();
+/// assert_eq!(err.api_code(), Some(ErrorCode::SIG_EXPIRED));
+/// assert_eq!(err.api_error().map(|e| e.info()), Some("sig expired"));
+/// assert!(err.decode_error().is_none());
+///
+/// let err = FriendAdd::decode_reply(br#"{"ActionStatus":"OK","Error"#).unwrap_err();
+/// assert_eq!(err.api_code(), None);
+/// assert!(err.decode_error().is_some() && err.is_truncated());
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ReplyError {
@@ -254,11 +274,29 @@ pub enum ReplyError {
 }
 
 impl ReplyError {
-    /// The API error code, if the reply decoded and reports a failure.
+    /// Tencent's whole-request error code, if the reply decoded and reports a failure.
     pub fn api_code(&self) -> Option<ErrorCode> {
+        self.api_error().map(ApiError::code)
+    }
+
+    /// The whole-request failure the reply reports (code, `ErrorInfo`, the envelope).
+    pub fn api_error(&self) -> Option<&ApiError> {
         match self {
-            Self::Api(e) => Some(e.code()),
+            Self::Api(e) => Some(e),
             Self::Decode(_) => None,
         }
+    }
+
+    /// Why the body is not a reply of the command.
+    pub fn decode_error(&self) -> Option<&DecodeError> {
+        match self {
+            Self::Decode(e) => Some(e),
+            Self::Api(_) => None,
+        }
+    }
+
+    /// Whether the body ended early (a truncated body).
+    pub fn is_truncated(&self) -> bool {
+        self.decode_error().is_some_and(DecodeError::is_truncated)
     }
 }

@@ -11,7 +11,7 @@ use tencent_im_protocol::log::{
     RecordKind, read_log,
 };
 use tencent_im_protocol::sns::{AddType, ForceAddFlags, FriendAdd};
-use tencent_im_protocol::{ActionStatus, Endpoint, ErrorCode, ItemOutcome, Reply};
+use tencent_im_protocol::{ActionStatus, Command, Endpoint, ErrorCode, ItemOutcome, Reply};
 
 /// Every record shape and every kind of bad line, with CRLF endings, a BOM and no newline at the
 /// end; `every_line_of_the_fixture_is_a_record_or_a_numbered_error` says which line is which.
@@ -251,6 +251,85 @@ fn whole_request_failures_show_in_the_envelope() {
         odd.reply_as::<FriendAdd>(),
         Err(RecordError::Decode(_))
     ));
+}
+
+/// What a reply error or a record error says about itself, through the methods both have.
+#[derive(Debug, PartialEq)]
+struct Answers {
+    code: Option<ErrorCode>,
+    info: Option<String>,
+    envelope: Option<tencent_im_protocol::Envelope>,
+    decode: Option<(Option<Endpoint>, &'static str, usize)>,
+    truncated: bool,
+    has_source: bool,
+}
+
+macro_rules! answers {
+    ($err:expr) => {{
+        let err = &$err;
+        Answers {
+            code: err.api_code(),
+            info: err.api_error().map(|e| e.info().to_owned()),
+            envelope: err.api_error().map(|e| e.envelope().clone()),
+            decode: err
+                .decode_error()
+                .map(|e| (e.endpoint(), e.what(), e.column())),
+            truncated: err.is_truncated(),
+            has_source: err.source().is_some(),
+        }
+    }};
+}
+
+#[test]
+fn reply_and_record_errors_answer_alike() {
+    for body in [
+        r#"{"ActionStatus":"FAIL","ErrorCode":70001,"ErrorInfo":"usersig expired","ErrorDisplay":""}"#,
+        r#"{"ErrorCode":60007,"ActionStatus":"FAIL","ErrorInfo":"rate \u006cimited"}"#,
+        r#"{"ActionStatus":"OK","ErrorCode":0,"ResultItem":5}"#,
+        r#"{"ActionStatus":"OK","ErrorCode":"0"}"#,
+        r#"{"ActionStatus":"OK","ErrorCode":0,"ResultItem":[{"To_Account":7}]}"#,
+    ] {
+        let reply = FriendAdd::decode_reply(body.as_bytes()).unwrap_err();
+        let bare = read_log(body).next().unwrap().unwrap();
+        let exchange = format!(r#"{{"api":"sns/friend_add","response":{body}}}"#);
+        let exchange = read_log(&exchange).next().unwrap().unwrap();
+        let expected = answers!(reply);
+        assert_eq!(
+            answers!(bare.reply_as::<FriendAdd>().unwrap_err()),
+            expected,
+            "{body}"
+        );
+        assert_eq!(
+            answers!(exchange.reply_as::<FriendAdd>().unwrap_err()),
+            expected,
+            "{body}"
+        );
+        assert!(
+            expected.code.is_some() != expected.decode.is_some(),
+            "{body}"
+        );
+        assert!(expected.has_source && !expected.truncated);
+    }
+    // A reply cut off is truncated; a logged body cannot be (its line would not be a record).
+    let cut = FriendAdd::decode_reply(br#"{"ActionStatus":"OK","Err"#).unwrap_err();
+    assert!(cut.is_truncated() && cut.api_code().is_none() && cut.decode_error().is_some());
+    // The record's own cases are neither API nor decoding errors.
+    let request = read_log(r#"{"From_Account":"a","AddFriendItem":[]}"#)
+        .next()
+        .unwrap()
+        .unwrap();
+    let none = answers!(request.reply_as::<FriendAdd>().unwrap_err());
+    assert_eq!(
+        none,
+        Answers {
+            code: None,
+            info: None,
+            envelope: None,
+            decode: None,
+            truncated: false,
+            has_source: false,
+        }
+    );
 }
 
 #[test]

@@ -277,6 +277,28 @@ fn raw(json: &str) -> Option<&RawValue> {
 }
 
 /// Why a record did not yield a typed request or reply.
+///
+/// It answers the same questions as [`ReplyError`], with the same methods:
+/// [`api_code`](Self::api_code), [`api_error`](Self::api_error),
+/// [`decode_error`](Self::decode_error) and [`is_truncated`](Self::is_truncated); the record's
+/// own cases (another endpoint, no request, no reply) are its other variants.
+///
+/// ```
+/// use tencent_im_protocol::log::{RecordError, read_log};
+/// use tencent_im_protocol::sns::FriendAdd;
+/// use tencent_im_protocol::ErrorCode;
+///
+/// let log = r#"{"ActionStatus":"FAIL","ErrorCode":70001,"ErrorInfo":"sig expired"}"#;
+/// let record = read_log(log).next().unwrap().unwrap();
+/// let err = record.reply_as::<FriendAdd>().unwrap_err();
+/// assert_eq!(err.api_code(), Some(ErrorCode::SIG_EXPIRED));
+/// assert_eq!(err.api_error().map(|e| e.info()), Some("sig expired"));
+/// assert!(err.decode_error().is_none() && !err.is_truncated());
+/// assert!(matches!(
+///     record.request_as::<FriendAdd>(),
+///     Err(RecordError::NoRequest { .. })
+/// ));
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum RecordError {
@@ -306,12 +328,32 @@ pub enum RecordError {
 }
 
 impl RecordError {
-    /// The API error code, if the reply decoded and reports a failure.
+    /// Tencent's whole-request error code, if the reply decoded and reports a failure.
     pub fn api_code(&self) -> Option<ErrorCode> {
+        self.api_error().map(ApiError::code)
+    }
+
+    /// The whole-request failure the reply reports (code, `ErrorInfo`, the envelope).
+    pub fn api_error(&self) -> Option<&ApiError> {
         match self {
-            Self::Api(e) => Some(e.code()),
+            Self::Api(e) => Some(e),
             _ => None,
         }
+    }
+
+    /// Why the body is not a request or reply of the command.
+    pub fn decode_error(&self) -> Option<&DecodeError> {
+        match self {
+            Self::Decode(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// Whether the body ended early (a truncated body), as [`ReplyError::is_truncated`]. A
+    /// logged body is complete JSON (its line was read whole; a cut line is a
+    /// [`LogLineError`]), so for a record this is false.
+    pub fn is_truncated(&self) -> bool {
+        self.decode_error().is_some_and(DecodeError::is_truncated)
     }
 }
 
