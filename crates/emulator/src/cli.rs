@@ -4,7 +4,7 @@
 use std::future::Future;
 use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
@@ -15,8 +15,8 @@ use crate::config::{
 };
 use crate::error::Error;
 use crate::fault::{FaultKind, Faults};
+pub use crate::persist::{load_state, save_state};
 use crate::server::Emulator;
-use crate::state::StateSnapshot;
 
 /// The flags of `serve`. Embed it in another clap command line with
 /// `Serve(ServeArgs)` in a `#[derive(Subcommand)]` enum, as `tencent-im-emulator serve` does.
@@ -94,9 +94,27 @@ pub struct ServeArgs {
     /// The PEM private key of --tls-cert.
     #[arg(long, requires = "tls_cert")]
     tls_key: Option<PathBuf>,
-    /// Load the state from this JSON file at start (if it exists) and save it there on shutdown.
+    /// Load the state from this JSON file at start (if it exists), save it there every
+    /// --save-interval-ms while it changes, and on shutdown.
     #[arg(long)]
     state_file: Option<PathBuf>,
+    /// How often the state file is saved while the state changes: after a crash (kill -9), the
+    /// file has every write answered more than this before it. 0 saves only on shutdown.
+    #[arg(long, default_value_t = 1000, value_name = "MS")]
+    save_interval_ms: u64,
+    /// How long a client may take to send a request's headers, from their first byte.
+    #[arg(long, default_value_t = 10_000, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
+    header_timeout_ms: u64,
+    /// How long a client may take to send a request's body, after its headers.
+    #[arg(long, default_value_t = 30_000, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
+    body_timeout_ms: u64,
+    /// How long a keep-alive connection may stay idle before it is closed.
+    #[arg(long, default_value_t = 90_000, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
+    idle_timeout_ms: u64,
+    /// The most request-body bytes held at once across all connections, in MiB (HTTP 503 over
+    /// it).
+    #[arg(long, default_value_t = 64, value_name = "MIB", value_parser = clap::value_parser!(u64).range(1..=65_536))]
+    max_buffered_body_mib: u64,
     /// How many requests the journal keeps.
     #[arg(long, default_value_t = 10_000)]
     journal_capacity: usize,
@@ -162,10 +180,18 @@ impl ServeArgs {
     ///
     /// # Errors
     ///
-    /// [`Error::StateFile`] if the state file exists but cannot be read or parsed.
+    /// [`Error::Config`] if the secret key is empty, [`Error::StateFile`] or
+    /// [`Error::StateFileCorrupt`] if the state file exists but cannot be read or parsed.
     pub fn config(&self) -> Result<Config, Error> {
         let serve = self;
         let credentials = match (serve.sdkappid, &serve.secret_key) {
+            (Some(_), Some(key)) if key.is_empty() => {
+                return Err(Error::Config(
+                    "the secret key (--secret-key or TIM_EMULATOR_SECRET_KEY) is empty: give \
+                     the application's secret key from the console"
+                        .into(),
+                ));
+            }
             (Some(sdkappid), Some(key)) => {
                 let mut admins = serve.identifiers.iter();
                 let first = admins.next().map_or(DEV_ADMIN, String::as_str);
@@ -223,7 +249,19 @@ impl ServeArgs {
             if let Some(state) = load_state(path)? {
                 config = config.initial_state(state);
             }
+            config = config
+                .state_file(path)
+                .save_interval(Duration::from_millis(serve.save_interval_ms));
         }
+        config = config
+            .timeouts(
+                Duration::from_millis(serve.header_timeout_ms),
+                Duration::from_millis(serve.body_timeout_ms),
+                Duration::from_millis(serve.idle_timeout_ms),
+            )
+            .max_buffered_body_bytes(
+                usize::try_from(serve.max_buffered_body_mib << 20).unwrap_or(usize::MAX),
+            );
         if let Some(url) = &serve.callback_url {
             let token = serve.callback_token.as_ref().map(|t| t.0.as_str());
             config = config.callback(url.clone(), token);
@@ -232,54 +270,14 @@ impl ServeArgs {
     }
 }
 
-/// Reads a state file written by [`save_state`]; `None` if it does not exist.
-///
-/// # Errors
-///
-/// [`Error::StateFile`] if it cannot be read or is not a state snapshot.
-pub fn load_state(path: &Path) -> Result<Option<StateSnapshot>, Error> {
-    let text = match std::fs::read(path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(source) => {
-            return Err(Error::StateFile {
-                path: path.to_owned(),
-                source,
-            });
-        }
-    };
-    serde_json::from_slice(&text)
-        .map(Some)
-        .map_err(|e| Error::StateFile {
-            path: path.to_owned(),
-            source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
-        })
-}
-
-/// Writes `state` to `path` as JSON, through a temporary file renamed over it.
-///
-/// # Errors
-///
-/// [`Error::StateFile`] if it cannot be written.
-pub fn save_state(path: &Path, state: &StateSnapshot) -> Result<(), Error> {
-    let to_error = |source| Error::StateFile {
-        path: path.to_owned(),
-        source,
-    };
-    let json = serde_json::to_vec_pretty(state)
-        .map_err(|e| to_error(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?;
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, json).map_err(to_error)?;
-    std::fs::rename(&tmp, path).map_err(to_error)
-}
-
 /// Runs `serve`: starts the emulator, writes `listening on <base URL>` as the first line of `out`,
 /// notes the credentials in use on `err` (and that they are the public development ones, if so),
 /// serves until `shutdown` completes, stops gracefully and saves `--state-file`.
 ///
 /// # Errors
 ///
-/// Any [`Error`] of [`ServeArgs::config`], [`Emulator::start`] or [`save_state`].
+/// Any [`Error`] of [`ServeArgs::config`], [`Emulator::start`] or the last save of the state
+/// file.
 pub async fn serve<O, E, S>(
     args: ServeArgs,
     mut out: O,
@@ -343,9 +341,8 @@ where
 
     shutdown.await;
     let _ = writeln!(err, "shutting down");
-    let state = emulator.stop().await;
+    emulator.stop_and_save().await?;
     if let Some(path) = &serve.state_file {
-        save_state(path, &state)?;
         let _ = writeln!(err, "state saved to {}", path.display());
     }
     Ok(())

@@ -25,12 +25,23 @@ pub const DEV_SECRET_KEY: &str = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc238
 
 /// One application the emulator serves: its SDKAppID, its admin accounts and its secret key.
 ///
-/// `Debug` never shows the key.
+/// `Debug` never shows the key, and its memory is zeroed when the last copy is dropped. An empty
+/// key is refused by [`Emulator::start`](crate::Emulator::start) (see [`Credentials::validate`]).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Credentials {
     sdkappid: u64,
     admins: Vec<String>,
-    secret_key: String,
+    secret_key: Key,
+}
+
+/// A secret key: zeroed on drop, never shown by `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+struct Key(zeroize::Zeroizing<String>);
+
+impl fmt::Debug for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
 }
 
 impl Credentials {
@@ -39,8 +50,25 @@ impl Credentials {
         Self {
             sdkappid,
             admins: vec![admin.into()],
-            secret_key: secret_key.into(),
+            secret_key: Key(zeroize::Zeroizing::new(secret_key.into())),
         }
+    }
+
+    /// Checks that the application can be served: its secret key is not empty (a UserSig
+    /// signed with an empty key would otherwise be accepted).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] naming the SDKAppID if the secret key is empty.
+    pub fn validate(&self) -> Result<(), Error> {
+        if self.secret_key.0.is_empty() {
+            return Err(Error::Config(format!(
+                "the secret key of sdkappid {} is empty: give the application's secret key \
+                 from the console",
+                self.sdkappid
+            )));
+        }
+        Ok(())
     }
 
     /// The development application of Tencent's samples: [`DEV_SDKAPPID`], [`DEV_ADMIN`],
@@ -73,17 +101,17 @@ impl Credentials {
 
     /// The secret key, to give to the client under test. Keep it out of logs.
     pub fn secret_key(&self) -> &str {
-        &self.secret_key
+        self.secret_key.0.as_str()
     }
 
     /// Whether these are the public development credentials.
     pub fn is_development(&self) -> bool {
-        self.sdkappid == DEV_SDKAPPID && self.secret_key == DEV_SECRET_KEY
+        self.sdkappid == DEV_SDKAPPID && self.secret_key() == DEV_SECRET_KEY
     }
 
     /// A UserSig generator for this application, reading the system clock.
     pub fn generator(&self) -> UserSigGenerator {
-        UserSigGenerator::new(self.sdkappid, SecretKey::new(self.secret_key.clone()))
+        UserSigGenerator::new(self.sdkappid, SecretKey::new(self.secret_key().to_owned()))
     }
 
     /// A UserSig for the first admin account, valid for `expire`.
@@ -107,7 +135,7 @@ impl fmt::Debug for Credentials {
         f.debug_struct("Credentials")
             .field("sdkappid", &self.sdkappid)
             .field("admins", &self.admins)
-            .field("secret_key", &format_args!("<redacted>"))
+            .field("secret_key", &self.secret_key)
             .finish()
     }
 }
@@ -198,7 +226,40 @@ pub struct Config {
     /// Where to POST the after-callbacks (`Sns.CallbackFriendAdd`, `Sns.CallbackFriendDelete`,
     /// `Sns.CallbackBlackListAdd`) when the state changes. Default: none.
     pub callback: Option<CallbackConfig>,
+    /// A JSON file that keeps the state: loaded at start when it exists and
+    /// [`Config::initial_state`] is not set, saved every [`Config::save_interval`] while the
+    /// state changes, and on [`Emulator::stop`](crate::Emulator::stop). Default: none.
+    pub state_file: Option<PathBuf>,
+    /// How often the state file is saved while the state changes: a write answered more than
+    /// this (plus the time of one save) before a crash is in the file. Zero saves only on stop.
+    /// Default [`DEFAULT_SAVE_INTERVAL`] (1 s).
+    pub save_interval: Duration,
+    /// How long a client may take to send a request's line and headers, from their first byte,
+    /// before the connection is closed. Default [`DEFAULT_HEADER_TIMEOUT`] (10 s).
+    pub header_timeout: Duration,
+    /// How long a client may take to send a request's body, from the end of its headers, before
+    /// it is answered 60002 and the connection is closed. Default [`DEFAULT_BODY_TIMEOUT`] (30 s).
+    pub body_timeout: Duration,
+    /// How long a keep-alive connection may stay idle between requests before it is closed.
+    /// Default [`DEFAULT_IDLE_TIMEOUT`] (90 s, longer than the client's 60 s pool idle timeout so
+    /// that the client, not the emulator, closes an idle connection first).
+    pub idle_timeout: Duration,
+    /// The most request-body bytes held at once across all connections; a request whose body
+    /// would go over is answered HTTP 503 with `Connection: close` and its body is not read.
+    /// Default [`DEFAULT_MAX_BUFFERED_BODY_BYTES`] (64 MiB). One body is at most 8 MiB anyway.
+    pub max_buffered_body_bytes: usize,
 }
+
+/// The default [`Config::save_interval`]: 1 s.
+pub const DEFAULT_SAVE_INTERVAL: Duration = Duration::from_secs(1);
+/// The default [`Config::header_timeout`]: 10 s.
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// The default [`Config::body_timeout`]: 30 s.
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
+/// The default [`Config::idle_timeout`]: 90 s.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
+/// The default [`Config::max_buffered_body_bytes`]: 64 MiB.
+pub const DEFAULT_MAX_BUFFERED_BODY_BYTES: usize = 64 << 20;
 
 impl Config {
     /// The default configuration with `credentials` as the only application.
@@ -306,6 +367,69 @@ impl Config {
         self
     }
 
+    /// Keeps the state in `path` (see [`Config::state_file`]).
+    #[must_use]
+    pub fn state_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.state_file = Some(path.into());
+        self
+    }
+
+    /// Saves the state file this often while the state changes (see [`Config::save_interval`]).
+    #[must_use]
+    pub fn save_interval(mut self, interval: Duration) -> Self {
+        self.save_interval = interval;
+        self
+    }
+
+    /// Sets the header, body and keep-alive idle timeouts (see [`Config::header_timeout`],
+    /// [`Config::body_timeout`], [`Config::idle_timeout`]).
+    #[must_use]
+    pub fn timeouts(mut self, header: Duration, body: Duration, idle: Duration) -> Self {
+        self.header_timeout = header;
+        self.body_timeout = body;
+        self.idle_timeout = idle;
+        self
+    }
+
+    /// Bounds the request-body bytes held across all connections (see
+    /// [`Config::max_buffered_body_bytes`]).
+    #[must_use]
+    pub fn max_buffered_body_bytes(mut self, bytes: usize) -> Self {
+        self.max_buffered_body_bytes = bytes;
+        self
+    }
+
+    /// Checks what [`Emulator::start`](crate::Emulator::start) checks before binding: at least
+    /// one application, no empty secret key, timeouts over zero, a body buffer of at least one
+    /// byte.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] naming the field and the limit.
+    pub fn validate(&self) -> Result<(), Error> {
+        if self.apps.is_empty() {
+            return Err(Error::Config("no application configured".into()));
+        }
+        for app in &self.apps {
+            app.validate()?;
+        }
+        for (name, value) in [
+            ("header_timeout", self.header_timeout),
+            ("body_timeout", self.body_timeout),
+            ("idle_timeout", self.idle_timeout),
+        ] {
+            if value.is_zero() {
+                return Err(Error::Config(format!("{name} must be over zero")));
+            }
+        }
+        if self.max_buffered_body_bytes == 0 {
+            return Err(Error::Config(
+                "max_buffered_body_bytes must be at least 1".into(),
+            ));
+        }
+        Ok(())
+    }
+
     /// The rate limit of `endpoint` in calls per second, `None` for unlimited.
     pub fn rate_of(&self, endpoint: Endpoint) -> Option<u32> {
         let rate = match self.rate_overrides.get(&endpoint) {
@@ -337,6 +461,12 @@ impl Default for Config {
             initial_state: None,
             clock: Arc::new(SystemClock),
             callback: None,
+            state_file: None,
+            save_interval: DEFAULT_SAVE_INTERVAL,
+            header_timeout: DEFAULT_HEADER_TIMEOUT,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            max_buffered_body_bytes: DEFAULT_MAX_BUFFERED_BODY_BYTES,
         }
     }
 }
@@ -357,6 +487,12 @@ impl fmt::Debug for Config {
             .field("journal_capacity", &self.journal_capacity)
             .field("initial_state", &self.initial_state.is_some())
             .field("callback", &self.callback)
+            .field("state_file", &self.state_file)
+            .field("save_interval", &self.save_interval)
+            .field("header_timeout", &self.header_timeout)
+            .field("body_timeout", &self.body_timeout)
+            .field("idle_timeout", &self.idle_timeout)
+            .field("max_buffered_body_bytes", &self.max_buffered_body_bytes)
             .finish_non_exhaustive()
     }
 }

@@ -31,6 +31,18 @@ pub enum Error {
         #[source]
         source: io::Error,
     },
+    /// A state file is not a state snapshot: where it is broken, without its content.
+    #[error("state file {path} is not a state snapshot: {problem} at line {line}, column {column}")]
+    StateFileCorrupt {
+        /// The file.
+        path: PathBuf,
+        /// The line where it is broken, from 1.
+        line: usize,
+        /// The column where it is broken, from 1.
+        column: usize,
+        /// What is wrong, in a few words.
+        problem: &'static str,
+    },
     /// The tokio runtime of a [`BlockingEmulator`](crate::BlockingEmulator) could not be built.
     #[error("could not start a tokio runtime")]
     Runtime(#[source] io::Error),

@@ -19,6 +19,7 @@ mod error;
 mod fault;
 mod handlers;
 mod journal;
+mod persist;
 mod rate;
 mod server;
 mod state;
@@ -27,12 +28,14 @@ mod tls;
 pub use blocking::BlockingEmulator;
 pub use callback::CallbackEntry;
 pub use config::{
-    CALLBACK_TIMEOUT, CallbackConfig, Config, Credentials, DEV_ADMIN, DEV_SDKAPPID, DEV_SECRET_KEY,
-    Limits, RateLimit, TlsConfig,
+    CALLBACK_TIMEOUT, CallbackConfig, Config, Credentials, DEFAULT_BODY_TIMEOUT,
+    DEFAULT_HEADER_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BUFFERED_BODY_BYTES,
+    DEFAULT_SAVE_INTERVAL, DEV_ADMIN, DEV_SDKAPPID, DEV_SECRET_KEY, Limits, RateLimit, TlsConfig,
 };
 pub use error::Error;
 pub use fault::{FaultKind, Faults};
 pub use journal::{JournalEntry, REDACTED, redact_query};
+pub use persist::{load_state, save_state};
 pub use server::Emulator;
 pub use state::{Account, AppState, Friend, Pending, StateSnapshot};
 

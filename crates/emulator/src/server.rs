@@ -4,15 +4,16 @@ use std::collections::HashSet;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context as TaskContext, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
 use hyper::body::{Body as HttpBody, Frame, Incoming, SizeHint};
-use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
+use hyper::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
@@ -20,10 +21,11 @@ use hyper_util::rt::TokioIo;
 use tencent_im_protocol::profile::AllowType;
 use tencent_im_protocol::sns::{BatchResponse, FriendAdd, ResultItem};
 use tencent_im_protocol::{Endpoint, ErrorCode};
-use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, SemaphorePermit, watch};
 use tokio::task::{JoinHandle, JoinSet};
+use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
 
 use crate::auth::{Authenticator, Query, SharedClock};
@@ -33,11 +35,17 @@ use crate::error::Error;
 use crate::fault::{FaultKind, FaultState, Faults};
 use crate::handlers::{self, Answer, Context, Parsed};
 use crate::journal::{Journal, JournalEntry, redact_query};
+use crate::persist;
 use crate::rate::RateLimiter;
 use crate::state::{AppState, StateSnapshot};
 
 /// The largest request body read; a larger one is answered with 60002.
 const MAX_BODY_BYTES: usize = 8 << 20;
+/// The largest body read and dropped after a request is refused from its URL alone, to keep the
+/// connection open; a larger one is not read and the connection is closed.
+const DRAIN_MAX_BYTES: u64 = 64 << 10;
+/// The body of the HTTP 503 sent when the request bodies held would go over the bound.
+const BUSY_TEXT: &str = "the emulator holds too many request bodies at once; retry later\n";
 /// How long [`Emulator::stop`] waits for requests in flight before closing their connections.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
@@ -60,11 +68,22 @@ pub(crate) struct Shared {
     journal_enabled: bool,
     /// The callback queue and journal, with a callback URL.
     callbacks: Option<Arc<CallbackHub>>,
+    /// Bumped after every command and every change through the API: the state file is saved
+    /// when it moved.
+    generation: AtomicU64,
+    /// One permit per request-body byte held, across all connections.
+    body_budget: Semaphore,
+    header_timeout: Duration,
+    body_timeout: Duration,
+    idle_timeout: Duration,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
+
+/// The task that saves the state file, and the signal that makes it save a last time and end.
+type SaverTask = (watch::Sender<bool>, JoinHandle<Result<(), Error>>);
 
 /// A running emulator.
 ///
@@ -90,6 +109,9 @@ pub struct Emulator {
     task: Option<JoinHandle<()>>,
     /// The task that sends callbacks, with a callback URL.
     callback_task: Option<JoinHandle<()>>,
+    /// The task that saves the state file, and the signal that makes it save a last time and
+    /// end, with a state file.
+    saver: Option<SaverTask>,
 }
 
 impl std::fmt::Debug for Emulator {
@@ -107,14 +129,14 @@ impl Emulator {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] without any application or with a callback URL that is not
-    /// `http://host...` or a callback token that is not 1 to 128 characters, [`Error::Bind`]
-    /// if the address cannot be bound, [`Error::Tls`] if the certificate or key cannot be
-    /// loaded.
+    /// [`Error::Config`] for what [`Config::validate`] refuses (no application, an empty secret
+    /// key, a zero timeout or body bound), a callback URL that is not `http://host...` or a
+    /// callback token that is not 1 to 128 characters; [`Error::StateFile`] or
+    /// [`Error::StateFileCorrupt`] if [`Config::state_file`] exists but cannot be loaded;
+    /// [`Error::Bind`] if the address cannot be bound, [`Error::Tls`] if the certificate or key
+    /// cannot be loaded.
     pub async fn start(config: Config) -> Result<Self, Error> {
-        if config.apps.is_empty() {
-            return Err(Error::Config("no application configured".into()));
-        }
+        config.validate()?;
         if let Some(callback) = &config.callback {
             CallbackHub::validate(callback)?;
         }
@@ -133,7 +155,13 @@ impl Emulator {
             source,
         })?;
 
-        let mut state = config.initial_state.clone().unwrap_or_default();
+        let loaded = match (&config.initial_state, &config.state_file) {
+            (None, Some(path)) => persist::load_state(path)?,
+            _ => None,
+        };
+        let mut state = loaded
+            .or_else(|| config.initial_state.clone())
+            .unwrap_or_default();
         for app in &config.apps {
             state.apps.entry(app.sdkappid()).or_default();
         }
@@ -162,6 +190,21 @@ impl Emulator {
             journal: Mutex::new(Journal::new(config.journal_capacity)),
             journal_enabled: config.journal_capacity > 0,
             callbacks,
+            generation: AtomicU64::new(0),
+            body_budget: Semaphore::new(config.max_buffered_body_bytes.min(Semaphore::MAX_PERMITS)),
+            header_timeout: config.header_timeout,
+            body_timeout: config.body_timeout,
+            idle_timeout: config.idle_timeout,
+        });
+        let saver = config.state_file.clone().map(|path| {
+            let (stop, stopped) = watch::channel(false);
+            let task = tokio::spawn(save_loop(
+                shared.clone(),
+                path,
+                config.save_interval,
+                stopped,
+            ));
+            (stop, task)
         });
         let (shutdown, signal) = watch::channel(false);
         let task = tokio::spawn(accept_loop(listener, acceptor, shared.clone(), signal));
@@ -172,6 +215,7 @@ impl Emulator {
             shutdown,
             task: Some(task),
             callback_task,
+            saver,
         })
     }
 
@@ -241,6 +285,7 @@ impl Emulator {
         for id in user_ids {
             app.ensure_account(id.as_ref(), &self.shared.default_allow_type);
         }
+        self.shared.generation.fetch_add(1, Ordering::Release);
     }
 
     /// A copy of the whole state.
@@ -272,7 +317,9 @@ impl Emulator {
     /// # }
     /// ```
     pub fn with_state<R>(&self, f: impl FnOnce(&mut StateSnapshot) -> R) -> R {
-        f(&mut lock(&self.shared.state))
+        let result = f(&mut lock(&self.shared.state));
+        self.shared.generation.fetch_add(1, Ordering::Release);
+        result
     }
 
     /// The journal: the last requests (up to the configured capacity), oldest first.
@@ -345,8 +392,26 @@ impl Emulator {
     }
 
     /// Stops accepting connections, lets requests in flight finish (up to 5 s), sends the
-    /// callbacks still queued (up to 5 s), closes every connection and returns the final state.
-    pub async fn stop(mut self) -> StateSnapshot {
+    /// callbacks still queued (up to 5 s), closes every connection, saves the state file (with
+    /// [`Config::state_file`]) and returns the final state. Use
+    /// [`stop_and_save`](Self::stop_and_save) to learn whether that last save succeeded.
+    pub async fn stop(self) -> StateSnapshot {
+        let (state, _) = self.finish().await;
+        state
+    }
+
+    /// Stops as [`stop`](Self::stop) does and returns the final state once the state file (with
+    /// [`Config::state_file`]) holds it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::StateFile`] if the last save of the state file failed.
+    pub async fn stop_and_save(self) -> Result<StateSnapshot, Error> {
+        let (state, saved) = self.finish().await;
+        saved.map(|()| state)
+    }
+
+    async fn finish(mut self) -> (StateSnapshot, Result<(), Error>) {
         let _ = self.shutdown.send(true);
         if let Some(task) = self.task.take() {
             let _ = task.await;
@@ -355,7 +420,17 @@ impl Emulator {
             let _ = tokio::time::timeout(SHUTDOWN_GRACE, self.flush_callbacks()).await;
             task.abort();
         }
-        self.state()
+        let saved = match self.saver.take() {
+            Some((stop, task)) => {
+                let _ = stop.send(true);
+                match task.await {
+                    Ok(saved) => saved,
+                    Err(join) => Err(Error::Config(format!("the state saver failed: {join}"))),
+                }
+            }
+            None => Ok(()),
+        };
+        (self.state(), saved)
     }
 }
 
@@ -367,6 +442,100 @@ impl Drop for Emulator {
         }
         if let Some(task) = self.callback_task.take() {
             task.abort();
+        }
+        // No last save: the periodic ones keep what is older than the save interval.
+        if let Some((_, task)) = self.saver.take() {
+            task.abort();
+        }
+    }
+}
+
+/// Saves the state file every `interval` while the state changes, and once more when `stop`
+/// fires; returns the result of that last save.
+///
+/// **Decision**: periodic snapshots of a changed state rather than an append-only log of
+/// writes. A snapshot is taken under the state lock, so it holds every command whole or not at
+/// all; it is written as the one file format the emulator already loads; and it needs nothing
+/// from the commands, so a new command is durable without a log record of its own. Its cost, a
+/// copy and a write of the whole state per interval while writes come in, is small for the
+/// states a test builds (see `docs/emulator.md`).
+async fn save_loop(
+    shared: Arc<Shared>,
+    path: PathBuf,
+    interval: Duration,
+    mut stop: watch::Receiver<bool>,
+) -> Result<(), Error> {
+    let mut saver = Saver {
+        path,
+        saved_generation: None,
+        last: Vec::new(),
+    };
+    let mut ticks = (!interval.is_zero()).then(|| {
+        let mut ticks = tokio::time::interval_at(Instant::now() + interval, interval);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        ticks
+    });
+    loop {
+        let stopping = match &mut ticks {
+            Some(ticks) => tokio::select! {
+                _ = ticks.tick() => false,
+                _ = stop.changed() => true,
+            },
+            None => {
+                let _ = stop.changed().await;
+                true
+            }
+        };
+        let saved = saver.save(&shared).await;
+        if stopping {
+            return saved;
+        }
+        // A failed periodic save is tried again at the next tick; the last one reports.
+    }
+}
+
+/// What the state file holds.
+struct Saver {
+    path: PathBuf,
+    /// The generation of the state last written, `None` before the first save.
+    saved_generation: Option<u64>,
+    /// The bytes last written (a state changed back is not written again).
+    last: Vec<u8>,
+}
+
+impl Saver {
+    async fn save(&mut self, shared: &Shared) -> Result<(), Error> {
+        let generation = shared.generation.load(Ordering::Acquire);
+        if self.saved_generation == Some(generation) {
+            return Ok(());
+        }
+        // Copied under the lock: every command is in whole or not at all.
+        let snapshot = lock(&shared.state).clone();
+        let path = self.path.clone();
+        let last = std::mem::take(&mut self.last);
+        let written = tokio::task::spawn_blocking(move || {
+            let to_error = |e| Error::StateFile {
+                path: path.clone(),
+                source: io::Error::new(io::ErrorKind::InvalidData, e),
+            };
+            let bytes = serde_json::to_vec_pretty(&snapshot).map_err(to_error)?;
+            if bytes != last {
+                persist::write_atomically(&path, &bytes)?;
+            }
+            Ok(bytes)
+        })
+        .await;
+        match written {
+            Ok(Ok(bytes)) => {
+                self.last = bytes;
+                self.saved_generation = Some(generation);
+                Ok(())
+            }
+            Ok(Err(e)) => Err(e),
+            Err(join) => Err(Error::StateFile {
+                path: self.path.clone(),
+                source: io::Error::other(join.to_string()),
+            }),
         }
     }
 }
@@ -416,23 +585,275 @@ async fn accept_loop(
     }
 }
 
-/// Serves one connection: HTTP/1.1 with keep-alive, until it closes or the emulator stops.
+/// Serves one connection: HTTP/1.1 with keep-alive, until it closes, the emulator stops, or the
+/// client is too slow: a request's headers not in within the header timeout of their first
+/// byte, or no request within the idle timeout of the last activity.
 async fn serve<S>(stream: S, shared: Arc<Shared>, mut signal: watch::Receiver<bool>)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let service = service_fn(move |req| handle(shared.clone(), req));
+    let phase = Arc::new(ConnPhase::new());
+    let (header_timeout, idle_timeout) = (shared.header_timeout, shared.idle_timeout);
+    let service = {
+        let phase = phase.clone();
+        service_fn(move |req| {
+            let busy = BusyGuard::new(phase.clone());
+            let shared = shared.clone();
+            async move {
+                let response = handle(shared, req).await;
+                drop(busy);
+                response
+            }
+        })
+    };
+    let stream = Watched {
+        inner: stream,
+        phase: phase.clone(),
+    };
     let conn = http1::Builder::new()
         .keep_alive(true)
         .serve_connection(TokioIo::new(stream), service);
     tokio::pin!(conn);
-    tokio::select! {
-        _ = conn.as_mut() => {}
-        _ = signal.changed() => {
-            conn.as_mut().graceful_shutdown();
-            let _ = conn.await;
+    loop {
+        let deadline = phase.deadline(header_timeout, idle_timeout);
+        tokio::select! {
+            _ = conn.as_mut() => return,
+            _ = signal.changed() => {
+                conn.as_mut().graceful_shutdown();
+                let _ = conn.await;
+                return;
+            }
+            () = tokio::time::sleep_until(deadline) => {
+                if phase.expired(header_timeout, idle_timeout) {
+                    // Dropping the connection closes it.
+                    return;
+                }
+            }
+            // A request's head began: its deadline is sooner than the idle one.
+            () = phase.head_started.notified() => {}
         }
     }
+}
+
+/// Where a connection is: waiting for a request, reading one's headers, or in the service.
+const IDLE: u8 = 0;
+const HEAD: u8 = 1;
+const BUSY: u8 = 2;
+
+/// A connection's phase and when it started (idle: the last read or write), for the header and
+/// idle timeouts. Only the connection's own task touches it.
+struct ConnPhase {
+    start: Instant,
+    phase: AtomicU8,
+    /// Milliseconds from `start`.
+    since: AtomicU64,
+    /// Notified when a request's head begins.
+    head_started: tokio::sync::Notify,
+}
+
+impl ConnPhase {
+    fn new() -> Self {
+        Self {
+            start: Instant::now(),
+            phase: AtomicU8::new(IDLE),
+            since: AtomicU64::new(0),
+            head_started: tokio::sync::Notify::new(),
+        }
+    }
+
+    fn now(&self) -> u64 {
+        u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// Bytes came in: the first ones after an idle time start a request's headers.
+    fn on_read(&self) {
+        if self.phase.load(Ordering::Relaxed) == IDLE {
+            self.since.store(self.now(), Ordering::Relaxed);
+            self.phase.store(HEAD, Ordering::Relaxed);
+            self.head_started.notify_one();
+        }
+    }
+
+    /// Bytes went out: a response still being written is activity, not idleness.
+    fn on_write(&self) {
+        if self.phase.load(Ordering::Relaxed) == IDLE {
+            self.since.store(self.now(), Ordering::Relaxed);
+        }
+    }
+
+    /// When to look again: the end of the header or idle time, or a while from now in the
+    /// service (whose body read has its own timeout).
+    fn deadline(&self, header: Duration, idle: Duration) -> Instant {
+        let since = self.start + Duration::from_millis(self.since.load(Ordering::Relaxed));
+        match self.phase.load(Ordering::Relaxed) {
+            IDLE => since + idle,
+            HEAD => since + header,
+            _ => Instant::now() + header.min(idle),
+        }
+    }
+
+    fn expired(&self, header: Duration, idle: Duration) -> bool {
+        self.phase.load(Ordering::Relaxed) != BUSY && Instant::now() >= self.deadline(header, idle)
+    }
+}
+
+/// Marks the connection busy while the service runs, idle again (from now) once it returns.
+struct BusyGuard(Arc<ConnPhase>);
+
+impl BusyGuard {
+    fn new(phase: Arc<ConnPhase>) -> Self {
+        phase.phase.store(BUSY, Ordering::Relaxed);
+        Self(phase)
+    }
+}
+
+impl Drop for BusyGuard {
+    fn drop(&mut self) {
+        self.0.since.store(self.0.now(), Ordering::Relaxed);
+        self.0.phase.store(IDLE, Ordering::Relaxed);
+    }
+}
+
+/// A connection's stream, reporting its reads and writes to its [`ConnPhase`].
+struct Watched<S> {
+    inner: S,
+    phase: Arc<ConnPhase>,
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Watched<S> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut this.inner).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            this.phase.on_read();
+        }
+        polled
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Watched<S> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.inner).poll_write(cx, buf);
+        if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
+            this.phase.on_write();
+        }
+        polled
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut TaskContext<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
+        if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
+            this.phase.on_write();
+        }
+        polled
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+}
+
+/// Why a request body was not taken.
+enum BodyError {
+    /// Over [`MAX_BODY_BYTES`].
+    TooLarge,
+    /// Not in within the body timeout.
+    Timeout,
+    /// Holding it would go over the bound of bytes held across connections.
+    Busy,
+    /// The connection failed or the body was malformed.
+    Broken,
+}
+
+/// Reads a request body within the per-request and global bounds and the body timeout. The
+/// permits returned hold its bytes against the global bound until dropped.
+async fn read_body<'a>(
+    shared: &'a Shared,
+    mut body: Incoming,
+    declared: Option<u64>,
+) -> Result<(Bytes, Option<SemaphorePermit<'a>>), BodyError> {
+    use http_body_util::BodyExt as _;
+
+    let mut held: Option<SemaphorePermit<'a>> = None;
+    let reserve = |held: &mut Option<SemaphorePermit<'a>>, bytes: usize| {
+        let have = held.as_ref().map_or(0, SemaphorePermit::num_permits);
+        if bytes <= have {
+            return Ok(());
+        }
+        let more = u32::try_from(bytes - have).map_err(|_| BodyError::TooLarge)?;
+        let more = shared
+            .body_budget
+            .try_acquire_many(more)
+            .map_err(|_| BodyError::Busy)?;
+        match held {
+            Some(held) => held.merge(more),
+            None => *held = Some(more),
+        }
+        Ok(())
+    };
+    if let Some(declared) = declared {
+        let declared = usize::try_from(declared).unwrap_or(usize::MAX);
+        if declared > MAX_BODY_BYTES {
+            return Err(BodyError::TooLarge);
+        }
+        if declared > 0 {
+            reserve(&mut held, declared)?;
+        }
+    }
+    let deadline = Instant::now() + shared.body_timeout;
+    let mut first: Option<Bytes> = None;
+    let mut rest: Vec<u8> = Vec::new();
+    let mut len = 0usize;
+    loop {
+        let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
+            Err(_) => return Err(BodyError::Timeout),
+            Ok(None) => break,
+            Ok(Some(Err(_))) => return Err(BodyError::Broken),
+            Ok(Some(Ok(frame))) => frame,
+        };
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        len += data.len();
+        if len > MAX_BODY_BYTES {
+            return Err(BodyError::TooLarge);
+        }
+        reserve(&mut held, len)?;
+        match &first {
+            None if rest.is_empty() => first = Some(data),
+            _ => {
+                if let Some(first) = first.take() {
+                    rest.extend_from_slice(&first);
+                }
+                rest.extend_from_slice(&data);
+            }
+        }
+    }
+    let bytes = first.unwrap_or_else(|| Bytes::from(rest));
+    Ok((bytes, held))
 }
 
 /// The error a handler returns to make hyper close the connection without a response.
@@ -451,16 +872,16 @@ async fn handle(
     shared: Arc<Shared>,
     req: Request<Incoming>,
 ) -> Result<Response<Body>, DropConnection> {
-    use http_body_util::BodyExt as _;
-
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let query = req.uri().query().unwrap_or("").to_owned();
-    let body = http_body_util::Limited::new(req.into_body(), MAX_BODY_BYTES)
-        .collect()
-        .await
-        .map(|c| c.to_bytes())
-        .ok();
+    let declared = req
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let body_pending = !req.body().is_end_stream();
+    let body = req.into_body();
 
     let (latency, fault) = if shared.faults_idle.load(Ordering::Acquire) {
         (Duration::ZERO, None)
@@ -487,40 +908,96 @@ async fn handle(
         };
         lock(&shared.journal).push(entry);
     };
-    let request_body = body.clone().unwrap_or_default();
 
-    // Faults that answer instead of the request.
-    match fault {
-        Some(FaultKind::DropBeforeResponse) => {
-            record(0, None, &request_body);
+    // Faults that answer instead of the request (they come before routing and auth).
+    if let Some(
+        kind @ (FaultKind::DropBeforeResponse
+        | FaultKind::Http502
+        | FaultKind::NonJsonBody
+        | FaultKind::Error30006
+        | FaultKind::Error30007
+        | FaultKind::ItemError30006
+        | FaultKind::ItemError30007),
+    ) = fault
+    {
+        let read = read_body(&shared, body, declared).await;
+        let request_body = read.as_ref().map(|(b, _)| b.clone()).unwrap_or_default();
+        return fault_answer(kind, &path, &request_body, |status, code| {
+            record(status, code, &request_body);
+        });
+    }
+
+    // Routing and the query's auth and rate limit, before a byte of the body is read.
+    let parsed_query = Query::parse(&query);
+    let (endpoint, sdkappid) = match admit(&shared, &method, &path, &parsed_query) {
+        Ok(admitted) => admitted,
+        Err(answer) => {
+            record(200, Some(answer.code), &Bytes::new());
+            let response = json(Bytes::from(answer.body), None);
+            // A small body is read and dropped to keep the connection; a larger one (or one of
+            // unknown length) is left unread and the connection closed after the answer.
+            let keep = !body_pending
+                || (declared.is_some_and(|n| n <= DRAIN_MAX_BYTES)
+                    && read_body(&shared, body, declared).await.is_ok());
+            return Ok(if keep { response } else { close(response) });
+        }
+    };
+    let admin = parsed_query.identifier.as_deref().unwrap_or("");
+    let (request_body, _held) = match read_body(&shared, body, declared).await {
+        Ok(read) => read,
+        Err(error) => {
+            let (status, code, response) = body_error(&shared, error);
+            record(status, code, &Bytes::new());
+            return Ok(close(response));
+        }
+    };
+    let answer = process(&shared, endpoint, sdkappid, admin, &request_body).await;
+    shared.generation.fetch_add(1, Ordering::Release);
+    record(200, Some(answer.code), &request_body);
+    let body = Bytes::from(answer.body);
+    Ok(match fault {
+        Some(FaultKind::TruncatedBody) => json(body.slice(..body.len() / 2), None),
+        Some(FaultKind::DropMidResponse) => {
+            let full = body.len();
+            json(body.slice(..full / 2), Some(full))
+        }
+        _ => json(body, None),
+    })
+}
+
+/// The answer of a fault that replaces the request's, recorded with `record`.
+fn fault_answer(
+    kind: FaultKind,
+    path: &str,
+    request_body: &Bytes,
+    record: impl Fn(u16, Option<ErrorCode>),
+) -> Result<Response<Body>, DropConnection> {
+    Ok(match kind {
+        FaultKind::DropBeforeResponse => {
+            record(0, None);
             return Err(DropConnection);
         }
-        Some(FaultKind::Http502) => {
-            record(502, None, &request_body);
-            return Ok(bad_gateway());
+        FaultKind::Http502 => {
+            record(502, None);
+            bad_gateway()
         }
-        Some(FaultKind::NonJsonBody) => {
-            record(200, None, &request_body);
-            return Ok(text(
+        FaultKind::NonJsonBody => {
+            record(200, None);
+            text(
                 StatusCode::OK,
                 "text/plain; charset=utf-8",
                 "upstream service unavailable\n",
-            ));
+            )
         }
-        Some(
-            kind @ (FaultKind::Error30006
-            | FaultKind::Error30007
-            | FaultKind::ItemError30006
-            | FaultKind::ItemError30007),
-        ) => {
+        _ => {
             let code = if matches!(kind, FaultKind::Error30006 | FaultKind::ItemError30006) {
                 ErrorCode::SNS_INTERNAL_ERROR
             } else {
                 ErrorCode::SNS_TIMEOUT
             };
             let item_fault = matches!(kind, FaultKind::ItemError30006 | FaultKind::ItemError30007);
-            let request = (item_fault && Endpoint::from_path(&path) == Some(Endpoint::FriendAdd))
-                .then(|| serde_json::from_slice::<FriendAdd>(&request_body).ok())
+            let request = (item_fault && Endpoint::from_path(path) == Some(Endpoint::FriendAdd))
+                .then(|| serde_json::from_slice::<FriendAdd>(request_body).ok())
                 .flatten();
             let answer = match request {
                 Some(request) => {
@@ -539,54 +1016,79 @@ async fn handle(
                 }
                 None => Answer::fail((code, "fault injected by the emulator".into())),
             };
-            record(200, Some(code), &request_body);
-            return Ok(json(answer.body.into(), None));
+            record(200, Some(code));
+            json(answer.body.into(), None)
         }
-        _ => {}
-    }
-
-    let answer = match body {
-        Some(body) => process(&shared, &method, &path, &query, &body).await,
-        None => Answer::fail((
-            ErrorCode::HTTP_PARSE_ERROR,
-            "the request body could not be read or is over 8 MiB".into(),
-        )),
-    };
-    record(200, Some(answer.code), &request_body);
-    let body = Bytes::from(answer.body);
-    Ok(match fault {
-        Some(FaultKind::TruncatedBody) => json(body.slice(..body.len() / 2), None),
-        Some(FaultKind::DropMidResponse) => {
-            let full = body.len();
-            json(body.slice(..full / 2), Some(full))
-        }
-        _ => json(body, None),
     })
 }
 
-/// Routing, auth, rate limit, body and state, in this order.
-async fn process(shared: &Shared, method: &Method, path: &str, query: &str, body: &[u8]) -> Answer {
+/// The answer to a body that was not taken: the journal's status and code, and the response.
+fn body_error(shared: &Shared, error: BodyError) -> (u16, Option<ErrorCode>, Response<Body>) {
+    let info = match error {
+        BodyError::Busy => {
+            let mut response = text(StatusCode::SERVICE_UNAVAILABLE, "text/plain", BUSY_TEXT);
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from_static("1"));
+            return (503, None, response);
+        }
+        BodyError::TooLarge => "the request body is over 8 MiB".to_owned(),
+        BodyError::Timeout => format!(
+            "the request body did not arrive within {} ms",
+            shared.body_timeout.as_millis()
+        ),
+        BodyError::Broken => "the request body could not be read".to_owned(),
+    };
+    let answer = Answer::fail((ErrorCode::HTTP_PARSE_ERROR, info.into()));
+    (200, Some(answer.code), json(Bytes::from(answer.body), None))
+}
+
+/// `response` with `Connection: close`: sent when the request's body is left unread.
+fn close(mut response: Response<Body>) -> Response<Body> {
+    response
+        .headers_mut()
+        .insert(CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
+/// Routing, method, the auth chain and the rate limit, in this order, from the URL alone:
+/// the endpoint and the SDKAppID, or the answer.
+fn admit(
+    shared: &Shared,
+    method: &Method,
+    path: &str,
+    query: &Query<'_>,
+) -> Result<(Endpoint, u64), Answer> {
     let Some(endpoint) = Endpoint::from_path(path) else {
-        return Answer::fail((
+        return Err(Answer::fail((
             ErrorCode::REQUEST_RESOURCE_ERROR,
             "unknown command, check the URL".into(),
-        ));
+        )));
     };
     if method != Method::POST {
-        return Answer::fail((ErrorCode::HTTP_PARSE_ERROR, "only POST is supported".into()));
+        return Err(Answer::fail((
+            ErrorCode::HTTP_PARSE_ERROR,
+            "only POST is supported".into(),
+        )));
     }
-    let query = Query::parse(query);
-    let sdkappid = match shared.auth.authenticate(&query) {
-        Ok(sdkappid) => sdkappid,
-        Err(fail) => return Answer::fail(fail),
-    };
-    let admin = query.identifier.as_deref().unwrap_or("");
+    let sdkappid = shared.auth.authenticate(query).map_err(Answer::fail)?;
     if !shared.rate.allow(sdkappid, endpoint) {
-        return Answer::fail((
+        return Err(Answer::fail((
             ErrorCode::REST_RATE_LIMITED,
             "REST API call rate over the limit".into(),
-        ));
+        )));
     }
+    Ok((endpoint, sdkappid))
+}
+
+/// Body and state, once [`admit`] let the request in.
+async fn process(
+    shared: &Shared,
+    endpoint: Endpoint,
+    sdkappid: u64,
+    admin: &str,
+    body: &[u8],
+) -> Answer {
     let parsed = match handlers::parse(endpoint, body, &shared.limits) {
         Ok(parsed) => parsed,
         Err(fail) => return Answer::fail(fail),

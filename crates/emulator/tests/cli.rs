@@ -481,3 +481,119 @@ async fn callbacks_with_the_token_from_the_environment() {
     );
     assert!(!help.contains(token), "{help}");
 }
+
+#[test]
+fn an_empty_secret_key_is_refused_at_start() {
+    // The flag, then the variable.
+    for (args, key) in [
+        (
+            &["serve", "--sdkappid", "1600000003", "--secret-key", ""][..],
+            None,
+        ),
+        (&["serve", "--sdkappid", "1600000003"][..], Some("")),
+    ] {
+        let mut command = Command::new(BIN);
+        match key {
+            Some(key) => command.env(SECRET_KEY_VAR, key),
+            None => command.env_remove(SECRET_KEY_VAR),
+        };
+        let output = command.args(args).output().unwrap();
+        assert!(!output.status.success(), "{args:?} {key:?}");
+        assert!(output.stdout.is_empty(), "never listening");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("secret key"), "{args:?} {key:?}: {stderr}");
+    }
+    // The flag's message says what is wrong, not only that a value is missing.
+    let output = Command::new(BIN)
+        .env_remove(SECRET_KEY_VAR)
+        .args(["serve", "--sdkappid", "1600000003", "--secret-key", ""])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("is empty"), "{stderr}");
+}
+
+#[tokio::test]
+async fn a_state_file_named_like_a_temporary_file_is_saved_whole() {
+    let dir = temp_path("tmpdir");
+    std::fs::create_dir_all(&dir).unwrap();
+    let state = dir.join("x.tmp");
+    let state_arg = state.to_str().unwrap();
+    let server = Server::spawn(&[
+        "serve",
+        "--accounts",
+        "2",
+        "--default-allow-type",
+        "AllowType_Type_AllowAny",
+        "--state-file",
+        state_arg,
+    ]);
+    let reply = post(
+        &server.addr(),
+        "sns/friend_add",
+        &Credentials::development(),
+        r#"{"From_Account":"user1","AddFriendItem":[{"To_Account":"user2","AddSource":"AddSource_Type_Tmp"}]}"#,
+    )
+    .await;
+    assert_eq!(reply["ResultItem"][0]["ResultCode"], 0, "{reply}");
+    let (ok, stderr) = server.terminate();
+    assert!(ok, "{stderr}");
+    let saved = tencent_im_emulator::load_state(&state).unwrap().unwrap();
+    assert!(
+        saved.apps[&1_400_000_000].accounts["user1"]
+            .friends
+            .contains_key("user2")
+    );
+    // Only the state file is in the directory: each save wrote a temporary file of its own and
+    // renamed it over `x.tmp`.
+    let names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, ["x.tmp"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_corrupt_state_file_says_where_without_its_content() {
+    let secret = "sk-live-9f8e7d6c5b4a";
+    let cases = [
+        // A value of the wrong type: serde_json's own message would quote it.
+        format!(
+            "{{\"apps\":{{\"1400000000\":{{\"accounts\":{{\"alice\":{{\n  \"allow_type\":\"AllowType_Type_AllowAny\",\n  \"admin_forbid_type\":\"AdminForbid_Type_None\",\n  \"standard_sequence\":\"{secret}\"}}}}}}}}}}"
+        ),
+        // Cut short in the middle of a value.
+        format!("{{\"apps\":{{\"1400000000\":{{\"accounts\":{{\"{secret}"),
+        // Not JSON at all.
+        format!("{secret} = 1"),
+    ];
+    for (n, text) in cases.iter().enumerate() {
+        let path = temp_path(&format!("corrupt-{n}.json"));
+        std::fs::write(&path, text).unwrap();
+        let error = tencent_im_emulator::load_state(&path).unwrap_err();
+        let message = error.to_string();
+        assert!(
+            matches!(error, tencent_im_emulator::Error::StateFileCorrupt { .. }),
+            "{error:?}"
+        );
+        assert!(
+            message.contains("line ") && message.contains("column "),
+            "{message}"
+        );
+        assert!(!message.contains(secret), "{message}");
+        assert!(!format!("{error:?}").contains(secret));
+        if n == 0 {
+            assert!(message.contains("line 4"), "{message}");
+        }
+        // The binary refuses to start with it, and does not echo it either.
+        let output = Command::new(BIN)
+            .args(["serve", "--state-file", path.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(!output.status.success());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("not a state snapshot"), "{stderr}");
+        assert!(!stderr.contains(secret), "{stderr}");
+        let _ = std::fs::remove_file(&path);
+    }
+}

@@ -281,3 +281,18 @@ async fn url_for_gives_a_ready_to_use_url() {
     assert_eq!(reply["ErrorCode"], 0, "{reply}");
     emulator.stop().await;
 }
+
+#[tokio::test]
+async fn debug_never_shows_an_application_key() {
+    let key = "my-own-s3cret-key-42";
+    let creds = Credentials::new(1_600_000_009, "boss", key);
+    let config = Config::new(creds.clone()).with_app(Credentials::new(1_600_000_010, "b", key));
+    let emulator = Emulator::start(config.clone()).await.unwrap();
+    let debug = format!("{creds:?} {config:?} {emulator:?} {:?}", emulator.apps());
+    assert!(!debug.contains(key), "{debug}");
+    assert!(debug.contains("<redacted>"), "{debug}");
+    assert!(debug.contains("1600000009"), "the rest is shown: {debug}");
+    // The key is still there for the client under test.
+    assert_eq!(emulator.credentials().secret_key(), key);
+    emulator.stop().await;
+}
