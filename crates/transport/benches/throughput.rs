@@ -54,15 +54,16 @@ fn command() -> FriendAdd {
     )
 }
 
-/// User + system CPU time of this process, from /proc (clock ticks of 10 ms).
-fn cpu_time() -> Duration {
+/// User and system CPU time of this process, from /proc (clock ticks of 10 ms).
+fn cpu_time() -> (Duration, Duration) {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
     let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks: u64 = fields
-        .get(11..13)
-        .map_or(0, |f| f.iter().filter_map(|v| v.parse::<u64>().ok()).sum());
-    Duration::from_millis(ticks * 10)
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    (
+        Duration::from_millis(ticks(11) * 10),
+        Duration::from_millis(ticks(12) * 10),
+    )
 }
 
 /// The protocol crate's share of a call: validating and encoding the request, decoding the
@@ -269,13 +270,17 @@ fn main() {
             });
         }
         local.await;
-        (start.elapsed(), cpu_time() - cpu0)
+        let cpu1 = cpu_time();
+        (start.elapsed(), (cpu1.0 - cpu0.0, cpu1.1 - cpu0.1))
     });
     let n = calls.load(Ordering::Relaxed);
+    let per_call = |d: Duration| d.as_secs_f64() * 1e6 / n as f64;
     println!(
-        "{mode} {url} in_flight={in_flight}: {n} calls in {:.2} s = {:.0} calls/s, client CPU {:.1} µs/call",
+        "{mode} {url} in_flight={in_flight}: {n} calls in {:.2} s = {:.0} calls/s, client CPU {:.1} µs/call (user {:.1}, system {:.1})",
         elapsed.as_secs_f64(),
         n as f64 / elapsed.as_secs_f64(),
-        cpu.as_secs_f64() * 1e6 / n as f64
+        per_call(cpu.0 + cpu.1),
+        per_call(cpu.0),
+        per_call(cpu.1),
     );
 }
