@@ -1,5 +1,4 @@
-//! `cargo xtask ci`: the checks CI runs, in order, stopping at the first
-//! failure.
+//! `cargo xtask ci`: the checks CI runs, in order, stopping at the first failure.
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -7,271 +6,104 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::error::{Result, bail};
-use crate::process::{self, Output};
+use crate::{Result, cargo, describe, exec};
 
-/// One CI step: a Cargo invocation.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Step {
-    /// The name used on the command line (`cargo xtask ci NAME`).
-    pub(crate) name: &'static str,
-    /// What the step checks, for `--help`.
-    pub(crate) summary: &'static str,
-    /// The Cargo arguments.
-    pub(crate) args: &'static [&'static str],
-    /// Whether the step denies rustdoc warnings through `RUSTDOCFLAGS`.
-    pub(crate) deny_rustdoc_warnings: bool,
-    /// Work done before the Cargo command (e.g. installing test peers); returns environment
-    /// variables for the command.
-    pub(crate) prepare: Option<Prepare>,
+/// The CI steps in the order they run: each step's name and Cargo arguments. Before its Cargo
+/// command, `example` empties the `TIM_*` credential variables, `interop` installs Tencent's
+/// UserSig libraries, `standalone` writes its crate and `doc` denies rustdoc warnings.
+pub(crate) const STEPS: &str = "\
+fmt         fmt --all -- --check
+clippy      clippy --workspace --all-targets --all-features --locked -- -D warnings
+test        test --workspace --all-features --locked
+example     run --package tencent-im-cli --locked -- demo
+interop     test --package tencent-im-usersig --test interop --locked
+standalone  run --quiet --offline --manifest-path target/standalone-log-reader/Cargo.toml -- crates/protocol/tests/fixtures/log/mixed.jsonl
+bench       build --workspace --benches --locked
+doc         doc --workspace --all-features --no-deps --locked";
+
+/// The steps as (name, Cargo arguments).
+fn steps() -> impl Iterator<Item = (&'static str, Vec<&'static str>)> {
+    STEPS.lines().filter_map(|line| {
+        let mut words = line.split_whitespace();
+        Some((words.next()?, words.collect()))
+    })
 }
 
-/// A step's preparation: given the workspace root, the environment to add to its command.
-pub(crate) type Prepare = fn(&Path) -> Result<Vec<(&'static str, OsString)>>;
+/// The step names, in order.
+pub(crate) fn names() -> Vec<&'static str> {
+    steps().map(|(name, _)| name).collect()
+}
 
-/// The CI steps, in the order they run.
-pub(crate) const STEPS: [Step; 8] = [
-    Step {
-        name: "fmt",
-        summary: "formatting is rustfmt's",
-        args: &["fmt", "--all", "--", "--check"],
-        deny_rustdoc_warnings: false,
-        prepare: None,
-    },
-    Step {
-        name: "clippy",
-        summary: "no compiler or clippy warnings, all targets, all features",
-        args: &[
-            "clippy",
-            "--workspace",
-            "--all-targets",
-            "--all-features",
-            "--locked",
-            "--",
-            "-D",
-            "warnings",
-        ],
-        deny_rustdoc_warnings: false,
-        prepare: None,
-    },
-    Step {
-        name: "test",
-        summary: "unit, integration and doc tests, all features",
-        args: &["test", "--workspace", "--all-features", "--locked"],
-        deny_rustdoc_warnings: false,
-        prepare: None,
-    },
-    Step {
-        name: "example",
-        summary: "the README's main job runs against the in-process emulator",
-        args: &[
-            "run",
-            "--package",
-            "tencent-im-cli",
-            "--locked",
-            "--",
-            "demo",
-        ],
-        deny_rustdoc_warnings: false,
-        prepare: Some(without_credentials),
-    },
-    Step {
-        name: "interop",
-        summary: "UserSigs interoperate with Tencent's Python and Node libraries (installs them)",
-        args: &[
-            "test",
-            "--package",
-            "tencent-im-usersig",
-            "--test",
-            "interop",
-            "--locked",
-        ],
-        deny_rustdoc_warnings: false,
-        prepare: Some(install_interop_peers),
-    },
-    Step {
-        name: "standalone",
-        summary: "a crate depending on tencent-im-protocol alone reads a log file",
-        args: &[
-            "run",
-            "--quiet",
-            "--offline",
-            "--manifest-path",
-            "target/standalone-log-reader/Cargo.toml",
-            "--",
-            "crates/protocol/tests/fixtures/log/mixed.jsonl",
-        ],
-        deny_rustdoc_warnings: false,
-        prepare: Some(crate::standalone::prepare),
-    },
-    Step {
-        name: "bench",
-        summary: "benchmarks build (they are not run)",
-        args: &["build", "--workspace", "--benches", "--locked"],
-        deny_rustdoc_warnings: false,
-        prepare: None,
-    },
-    Step {
-        name: "doc",
-        summary: "API docs build without warnings",
-        args: &[
-            "doc",
-            "--workspace",
-            "--all-features",
-            "--no-deps",
-            "--locked",
-        ],
-        deny_rustdoc_warnings: true,
-        prepare: None,
-    },
-];
+/// Runs the named steps (all when none is named) in order and prints a summary; whether every
+/// step passed.
+pub(crate) fn main(root: &Path, names: &[String]) -> bool {
+    let steps: Vec<_> = steps()
+        .filter(|(name, _)| names.is_empty() || names.iter().any(|n| n == name))
+        .collect();
+    let mut out = std::io::stdout();
+    let ran = run_steps(root, &steps, false, &mut out);
+    let _ = write!(out, "{}", summary(&steps, &ran));
+    ran.len() == steps.len() && ran.iter().all(|(ok, _)| *ok)
+}
 
-/// The steps named on the command line, in the canonical order; all of
-/// them when no name is given.
-pub(crate) fn select(names: &[String]) -> Result<Vec<Step>> {
-    if names.is_empty() {
-        return Ok(STEPS.to_vec());
-    }
-    for name in names {
-        if !STEPS.iter().any(|step| step.name == name) {
-            let known: Vec<_> = STEPS.iter().map(|step| step.name).collect();
-            bail!(
-                "unknown CI step `{name}`; the steps are: {}",
-                known.join(", ")
-            );
+/// Runs the steps in the workspace at `root`, stopping at the first failure: whether each step
+/// that ran passed, and how long it took. Headers go to `out`; with `quiet` the steps' own
+/// output is captured (and shown in a failure's message).
+fn run_steps(
+    root: &Path,
+    steps: &[(&str, Vec<&str>)],
+    quiet: bool,
+    out: &mut dyn Write,
+) -> Vec<(bool, Duration)> {
+    let mut ran = Vec::new();
+    for (index, (name, args)) in steps.iter().enumerate() {
+        let header = format!("==> ci [{}/{}] {name}", index + 1, steps.len());
+        let started = Instant::now();
+        let mut command = cargo(root, args);
+        let result = prepare(name, root, &header, out).and_then(|envs| {
+            command.envs(envs);
+            let _ = writeln!(out, "{header}: {}", describe(&command));
+            let _ = out.flush();
+            exec(&mut command, quiet)
+        });
+        ran.push((result.is_ok(), started.elapsed()));
+        if let Err(err) = result {
+            let _ = writeln!(out, "==> ci: {name} failed: {err}");
+            break;
         }
     }
-    Ok(STEPS
-        .iter()
-        .filter(|step| names.iter().any(|name| name == step.name))
-        .copied()
-        .collect())
+    ran
 }
 
-impl Step {
-    /// The command that runs the step in the workspace at `root`.
-    pub(crate) fn command(&self, root: &Path) -> Command {
-        let mut command = process::cargo(root, self.args);
-        if self.deny_rustdoc_warnings {
+/// The work a step needs before its Cargo command; the environment to add to the command.
+fn prepare(
+    name: &str,
+    root: &Path,
+    header: &str,
+    out: &mut dyn Write,
+) -> Result<Vec<(&'static str, OsString)>> {
+    if ["example", "interop", "standalone"].contains(&name) {
+        let _ = writeln!(out, "{header}: preparing");
+    }
+    Ok(match name {
+        // The example treats an empty variable as unset, and runs against the emulator.
+        "example" => ["TIM_SDKAPPID", "TIM_IDENTIFIER", "TIM_SECRET_KEY"]
+            .into_iter()
+            .chain(["TIM_REGION", "TIM_ENDPOINT"])
+            .map(|name| (name, OsString::new()))
+            .collect(),
+        "interop" => install_interop_peers(root)?,
+        "standalone" => crate::standalone::prepare(root)?,
+        "doc" => {
             let mut flags = std::env::var_os("RUSTDOCFLAGS").unwrap_or_default();
             if !flags.is_empty() {
                 flags.push(" ");
             }
             flags.push("-D warnings");
-            command.env("RUSTDOCFLAGS", flags);
+            vec![("RUSTDOCFLAGS", flags)]
         }
-        command
-    }
-}
-
-/// How a step went.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Outcome {
-    /// The step passed.
-    Passed,
-    /// The step failed, with the reason.
-    Failed(String),
-    /// The step did not run because an earlier one failed.
-    NotRun,
-}
-
-/// A step's outcome and duration.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct StepReport {
-    /// The step's name.
-    pub(crate) name: &'static str,
-    /// How it went.
-    pub(crate) outcome: Outcome,
-    /// How long it took (zero when it did not run).
-    pub(crate) duration: Duration,
-}
-
-/// Runs the steps in the workspace at `root`, stopping at the first failure.
-/// Headers go to `out`; the steps' own output is handled as `output` says.
-pub(crate) fn run(
-    root: &Path,
-    steps: &[Step],
-    output: Output,
-    out: &mut dyn Write,
-) -> std::io::Result<Vec<StepReport>> {
-    let mut reports = Vec::new();
-    let mut failed = false;
-    for (index, step) in steps.iter().enumerate() {
-        if failed {
-            reports.push(StepReport {
-                name: step.name,
-                outcome: Outcome::NotRun,
-                duration: Duration::ZERO,
-            });
-            continue;
-        }
-        let mut command = step.command(root);
-        if let Some(prepare) = step.prepare {
-            writeln!(
-                out,
-                "==> ci [{}/{}] {}: preparing",
-                index + 1,
-                steps.len(),
-                step.name
-            )?;
-            match prepare(root) {
-                Ok(envs) => {
-                    command.envs(envs);
-                }
-                Err(err) => {
-                    failed = true;
-                    writeln!(out, "==> ci: {} failed: {err}", step.name)?;
-                    reports.push(StepReport {
-                        name: step.name,
-                        outcome: Outcome::Failed(err.to_string()),
-                        duration: Duration::ZERO,
-                    });
-                    continue;
-                }
-            }
-        }
-        writeln!(
-            out,
-            "==> ci [{}/{}] {}: {}",
-            index + 1,
-            steps.len(),
-            step.name,
-            process::describe(&command)
-        )?;
-        out.flush()?;
-        let started = Instant::now();
-        let result = process::run(&mut command, output);
-        let duration = started.elapsed();
-        let outcome = match result {
-            Ok(()) => Outcome::Passed,
-            Err(err) => {
-                failed = true;
-                writeln!(out, "==> ci: {} failed: {err}", step.name)?;
-                Outcome::Failed(err.to_string())
-            }
-        };
-        reports.push(StepReport {
-            name: step.name,
-            outcome,
-            duration,
-        });
-    }
-    Ok(reports)
-}
-
-/// Empties the credential variables the example reads, so that it runs against the emulator
-/// even where real credentials are set (it treats an empty variable as unset).
-fn without_credentials(_root: &Path) -> Result<Vec<(&'static str, OsString)>> {
-    Ok([
-        "TIM_SDKAPPID",
-        "TIM_IDENTIFIER",
-        "TIM_SECRET_KEY",
-        "TIM_REGION",
-        "TIM_ENDPOINT",
-    ]
-    .into_iter()
-    .map(|name| (name, OsString::new()))
-    .collect())
+        _ => Vec::new(),
+    })
 }
 
 /// Installs the official UserSig libraries with `crates/usersig/interop/setup.sh` under
@@ -281,59 +113,39 @@ fn install_interop_peers(root: &Path) -> Result<Vec<(&'static str, OsString)>> {
     let mut setup = Command::new("sh");
     setup
         .arg(root.join("crates/usersig/interop/setup.sh"))
-        .arg(&dir)
-        .current_dir(root)
-        .stdout(std::process::Stdio::null());
-    process::run(&mut setup, Output::Inherit)?;
+        .arg(&dir);
+    exec(
+        setup.current_dir(root).stdout(std::process::Stdio::null()),
+        false,
+    )?;
+    let node_modules = dir.join("node").join("node_modules");
     Ok(vec![
         ("TIM_REQUIRE_INTEROP", OsString::from("1")),
-        (
-            "TIM_INTEROP_PYTHONPATH",
-            dir.join("python").into_os_string(),
-        ),
-        (
-            "TIM_INTEROP_NODE_MODULES",
-            dir.join("node").join("node_modules").into_os_string(),
-        ),
+        ("TIM_INTEROP_PYTHONPATH", dir.join("python").into()),
+        ("TIM_INTEROP_NODE_MODULES", node_modules.into()),
     ])
 }
 
-/// Whether every step passed.
-pub(crate) fn all_passed(reports: &[StepReport]) -> bool {
-    reports
-        .iter()
-        .all(|report| report.outcome == Outcome::Passed)
-}
-
-/// Writes the summary table: each step, its outcome and duration.
-pub(crate) fn write_summary(reports: &[StepReport], out: &mut dyn Write) -> std::io::Result<()> {
-    writeln!(out, "==> ci summary")?;
-    let mut total = Duration::ZERO;
-    let (mut passed, mut failed, mut not_run) = (0, 0, 0);
-    for report in reports {
-        total += report.duration;
-        let (status, time) = match report.outcome {
-            Outcome::Passed => {
-                passed += 1;
-                ("ok", format_duration(report.duration))
-            }
-            Outcome::Failed(_) => {
-                failed += 1;
-                ("FAILED", format_duration(report.duration))
-            }
-            Outcome::NotRun => {
-                not_run += 1;
-                ("not run", String::new())
-            }
+/// The summary table: each step, its outcome and duration.
+fn summary(steps: &[(&str, Vec<&str>)], ran: &[(bool, Duration)]) -> String {
+    let mut text = String::from("==> ci summary\n");
+    for (index, (name, _)) in steps.iter().enumerate() {
+        let line = match ran.get(index) {
+            Some((true, time)) => format!("{name:<10} ok       {:>8}", format_duration(*time)),
+            Some((false, time)) => format!("{name:<10} FAILED   {:>8}", format_duration(*time)),
+            None => format!("{name:<10} not run"),
         };
-        let line = format!("    {:<10} {status:<8} {time:>8}", report.name);
-        writeln!(out, "{}", line.trim_end())?;
+        text.push_str(&format!("    {line}\n"));
     }
-    writeln!(
-        out,
-        "    {passed} step(s) passed, {failed} failed, {not_run} not run in {}",
+    let passed = ran.iter().filter(|(ok, _)| *ok).count();
+    let total = ran.iter().map(|(_, time)| *time).sum();
+    text.push_str(&format!(
+        "    {passed} step(s) passed, {} failed, {} not run in {}\n",
+        ran.len() - passed,
+        steps.len() - ran.len(),
         format_duration(total)
-    )
+    ));
+    text
 }
 
 /// `1.2s`, or `2m03.4s` from a minute on.
@@ -350,123 +162,48 @@ fn format_duration(duration: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testutil::{TempDir, fake_workspace, generate_lockfile};
-
-    /// The `RUSTDOCFLAGS` a command sets.
-    fn rustdocflags(command: &Command) -> Option<OsString> {
-        command
-            .get_envs()
-            .find(|(key, _)| *key == "RUSTDOCFLAGS")
-            .and_then(|(_, value)| value.map(ToOwned::to_owned))
-    }
 
     #[test]
-    fn selects_steps_in_canonical_order() {
-        let names = |steps: Vec<Step>| steps.iter().map(|s| s.name).collect::<Vec<_>>();
-        assert_eq!(
-            names(select(&[]).unwrap()),
-            [
-                "fmt",
-                "clippy",
-                "test",
-                "example",
-                "interop",
-                "standalone",
-                "bench",
-                "doc"
-            ]
-        );
-        let picked = select(&["doc".into(), "fmt".into(), "doc".into()]).unwrap();
-        assert_eq!(names(picked), ["fmt", "doc"]);
-        let err = select(&["lint".into()]).unwrap_err();
-        assert!(err.to_string().contains("unknown CI step `lint`"), "{err}");
-    }
-
-    #[test]
-    fn commands_are_the_documented_ones() {
-        let root = Path::new("/w");
-        let describe = |name: &str| {
-            let step = STEPS.iter().find(|s| s.name == name).unwrap();
-            process::describe(&step.command(root))
-        };
-        assert_eq!(describe("fmt"), "cargo fmt --all -- --check");
-        assert_eq!(
-            describe("clippy"),
-            "cargo clippy --workspace --all-targets --all-features --locked -- -D warnings"
-        );
-        assert_eq!(
-            describe("test"),
-            "cargo test --workspace --all-features --locked"
-        );
-        assert_eq!(
-            describe("bench"),
-            "cargo build --workspace --benches --locked"
-        );
-        assert_eq!(
-            describe("example"),
-            "cargo run --package tencent-im-cli --locked -- demo"
-        );
-        assert_eq!(
-            describe("interop"),
-            "cargo test --package tencent-im-usersig --test interop --locked"
-        );
-        let doc = STEPS
-            .iter()
-            .find(|s| s.name == "doc")
-            .unwrap()
-            .command(root);
-        let flags = rustdocflags(&doc).unwrap();
-        assert!(flags.to_string_lossy().ends_with("-D warnings"));
-    }
-
-    #[test]
-    fn formats_durations() {
+    fn steps_are_the_documented_ones_in_order() {
+        let expected = "fmt clippy test example interop standalone bench doc";
+        assert_eq!(names().join(" "), expected);
+        let docs = include_str!("../../docs/releasing.md");
+        for (name, args) in steps() {
+            let row = format!("| {:<12} | `cargo {}`", format!("`{name}`"), args.join(" "));
+            assert!(docs.contains(&row), "docs/releasing.md has no row {row}");
+        }
+        let envs = prepare("doc", Path::new("."), "", &mut Vec::new()).unwrap();
+        assert!(envs[0].1.to_string_lossy().ends_with("-D warnings"));
         assert_eq!(format_duration(Duration::from_millis(1_234)), "1.2s");
         assert_eq!(format_duration(Duration::from_millis(123_456)), "2m03.4s");
     }
 
     #[test]
     fn runs_steps_on_a_workspace_and_stops_at_the_first_failure() {
-        let dir = TempDir::new("ci-run");
-        fake_workspace(dir.path());
-        generate_lockfile(dir.path());
-        let steps = select(&["fmt".into(), "test".into()]).unwrap();
-
+        let dir = crate::fixture();
+        let steps: Vec<_> = steps()
+            .filter(|(name, _)| ["fmt", "test"].contains(name))
+            .collect();
         let mut log = Vec::new();
-        let reports = run(dir.path(), &steps, Output::Capture, &mut log).unwrap();
+        let ran = run_steps(dir.path(), &steps, true, &mut log);
         let log = String::from_utf8(log).unwrap();
-        assert!(all_passed(&reports), "{reports:?}\n{log}");
-        assert!(
-            log.contains("==> ci [1/2] fmt: cargo fmt --all -- --check"),
-            "{log}"
-        );
-        assert!(
-            log.contains("==> ci [2/2] test: cargo test --workspace --all-features --locked"),
-            "{log}"
-        );
+        assert!(ran.len() == 2 && ran.iter().all(|(ok, _)| *ok), "{log}");
+        assert!(log.contains("==> ci [1/2] fmt: cargo fmt --all -- --check\n"));
+        assert!(log.contains("==> ci [2/2] test: cargo test --workspace --all-features --locked"));
 
         // Break the formatting: fmt fails and test does not run.
         let lib = dir.path().join("crates/core/src/lib.rs");
         let source = std::fs::read_to_string(&lib).unwrap();
         std::fs::write(
             &lib,
-            source.replace("pub fn answer() -> u32 {", "pub fn answer( ) -> u32 {"),
+            source.replace("answer() -> u32 {", "answer( ) -> u32 {"),
         )
         .unwrap();
-        let mut log = Vec::new();
-        let reports = run(dir.path(), &steps, Output::Capture, &mut log).unwrap();
-        assert!(!all_passed(&reports));
-        assert!(
-            matches!(reports[0].outcome, Outcome::Failed(_)),
-            "{reports:?}"
-        );
-        assert_eq!(reports[1].outcome, Outcome::NotRun);
-
-        let mut summary = Vec::new();
-        write_summary(&reports, &mut summary).unwrap();
-        let summary = String::from_utf8(summary).unwrap();
-        assert!(summary.contains("fmt        FAILED"), "{summary}");
-        assert!(summary.contains("test       not run"), "{summary}");
+        let ran = run_steps(dir.path(), &steps, true, &mut Vec::new());
+        assert!(ran.len() == 1 && !ran[0].0);
+        let summary = summary(&steps, &ran);
+        assert!(summary.contains("    fmt        FAILED "), "{summary}");
+        assert!(summary.contains("    test       not run\n"), "{summary}");
         assert!(
             summary.contains("0 step(s) passed, 1 failed, 1 not run"),
             "{summary}"

@@ -1,220 +1,125 @@
 //! Maintenance tasks of the tencent-im-rs workspace, run as `cargo xtask`.
 //!
-//! - `cargo xtask ci [STEP...]` runs the checks CI runs: formatting, clippy,
-//!   tests, benchmark builds and docs.
-//! - `cargo xtask release <X.Y.Z|patch|minor|major> [--execute]` bumps the
-//!   lockstep version of the published crates, rolls `CHANGELOG.md` and
-//!   checks that every publishable crate packages.
+//! - `cargo xtask ci [STEP...]` runs the checks CI runs.
+//! - `cargo xtask release <X.Y.Z|patch|minor|major> [--execute]` bumps the lockstep version of
+//!   the published crates, rolls `CHANGELOG.md` and checks that every publishable crate packages.
 //!
-//! See `docs/releasing.md` for the release process.
+//! See `docs/releasing.md`.
 
-// A command-line tool talks on stdout and stderr; the workspace warns about
-// printing, which is meant for the library crates.
+// A command-line tool talks on stdout and stderr; the workspace warns about printing, which is
+// meant for the library crates.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod changelog;
 mod ci;
-mod clock;
-mod error;
-mod process;
 mod release;
 mod standalone;
-#[cfg(test)]
-mod testutil;
-mod version;
-mod workspace;
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::ExitCode;
+use std::path::Path;
+use std::process::{Command, ExitCode, Output, Stdio};
 
-use error::{Error, Result, bail};
-use process::Output;
-use version::Target;
+use clap::Parser;
 
-/// The usage text.
-fn usage() -> String {
-    let mut text = String::from(
-        "Usage:\n  cargo xtask ci [STEP...]\n      \
-         Run the CI checks in order, stopping at the first failure:\n",
-    );
-    for step in &ci::STEPS {
-        let command = process::describe(&step.command(Path::new(".")));
-        text.push_str(&format!(
-            "        {:<7} {}\n                {command}\n",
-            step.name, step.summary
+/// The result of the xtask commands: the error is a message for the person running them.
+pub(crate) type Result<T, E = String> = std::result::Result<T, E>;
+
+/// `cargo xtask`: maintenance tasks of the tencent-im-rs workspace (see docs/releasing.md).
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask")]
+enum Cli {
+    /// Run the CI checks in order, stopping at the first failure.
+    #[command(after_help = format!("Steps and their Cargo arguments:\n{}", ci::STEPS))]
+    Ci {
+        /// Run only these steps (still in the order below).
+        #[arg(value_parser = clap::builder::PossibleValuesParser::new(ci::names()))]
+        steps: Vec<String>,
+    },
+    /// Plan a release of the workspace (dry run) and, with --execute, apply it.
+    Release {
+        /// The version: X.Y.Z, or patch, minor or major from the current one.
+        #[arg(value_parser = release::check_target)]
+        version: String,
+        /// Edit the manifests and CHANGELOG.md (on a clean `main`), update Cargo.lock, run
+        /// `cargo semver-checks` when installed and `cargo publish --workspace --dry-run`.
+        #[arg(long)]
+        execute: bool,
+        /// The date of the changelog heading, YYYY-MM-DD [default: today in UTC].
+        #[arg(long, value_parser = release::parse_date)]
+        date: Option<time::Date>,
+        /// Skip `cargo publish --workspace --dry-run` (it reads the crates.io index).
+        #[arg(long)]
+        no_publish_check: bool,
+    },
+}
+
+/// A `cargo` command (`$CARGO`, the one running the xtask, or `cargo`) run in `dir`.
+pub(crate) fn cargo(dir: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    command.args(args).current_dir(dir);
+    command
+}
+
+/// The command line of a command, for messages (`cargo fmt --all`).
+pub(crate) fn describe(command: &Command) -> String {
+    let envs = command
+        .get_envs()
+        .filter_map(|(key, value)| Some(format!("{}={:?}", key.to_string_lossy(), value?)));
+    let program = Path::new(command.get_program())
+        .file_stem()
+        .unwrap_or_default();
+    let args = std::iter::once(program).chain(command.get_args());
+    let words = envs.chain(args.map(|arg| arg.to_string_lossy().into_owned()));
+    words.collect::<Vec<_>>().join(" ")
+}
+
+/// Runs a command to completion. With `quiet`, its output is captured and returned (and shown
+/// in the error if it fails); otherwise it goes to this process's stdout and stderr.
+pub(crate) fn exec(command: &mut Command, quiet: bool) -> Result<Output> {
+    let what = describe(command);
+    let output = match quiet {
+        true => command.stdin(Stdio::null()).output(),
+        false => command.stdin(Stdio::null()).status().map(|status| Output {
+            status,
+            stdout: Vec::new(),
+            stderr: Vec::new(),
+        }),
+    };
+    let output = output.map_err(|err| format!("cannot run `{what}`: {err}"))?;
+    if !output.status.success() {
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        return Err(format!(
+            "`{what}` failed ({})\n{stdout}{stderr}",
+            output.status
         ));
     }
-    text.push_str(RELEASE_USAGE);
-    text
-}
-
-/// The usage text after the CI steps.
-const RELEASE_USAGE: &str = "      \
-      With STEP names, run only those (in the order above).
-
-  cargo xtask release <X.Y.Z|patch|minor|major> [OPTIONS]
-      Plan a release of the workspace (dry run) and, with --execute, apply it.
-        --execute           edit the manifests and CHANGELOG.md, update Cargo.lock,
-                            then run `cargo publish --dry-run` in publish order
-        --date YYYY-MM-DD   date of the changelog heading (default: today, UTC)
-        --no-cargo          do not run cargo (no Cargo.lock update, no publish dry run)
-        --no-publish-check  do not run `cargo publish --dry-run`
-
-  cargo xtask help
-      Show this text.
-
-See docs/releasing.md.";
-
-/// A parsed command line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Command {
-    /// `ci` with the selected step names.
-    Ci(Vec<String>),
-    /// `release`.
-    Release(ReleaseArgs),
-    /// `help`.
-    Help,
-}
-
-/// The arguments of `release`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct ReleaseArgs {
-    /// The version asked for.
-    target: Target,
-    /// `--execute`.
-    execute: bool,
-    /// `--date`, if given (checked when parsing).
-    date: Option<clock::Date>,
-    /// `--no-cargo`.
-    no_cargo: bool,
-    /// `--no-publish-check`.
-    no_publish_check: bool,
-}
-
-/// Parses the arguments after `cargo xtask`.
-fn parse_args(args: &[String]) -> Result<Command> {
-    let Some((command, rest)) = args.split_first() else {
-        return Ok(Command::Help);
-    };
-    match command.as_str() {
-        "help" | "-h" | "--help" => Ok(Command::Help),
-        "ci" => {
-            if let Some(flag) = rest.iter().find(|arg| arg.starts_with('-')) {
-                if flag == "-h" || flag == "--help" {
-                    return Ok(Command::Help);
-                }
-                bail!("unknown option `{flag}` for ci");
-            }
-            // Check the names now, before anything runs.
-            ci::select(rest)?;
-            Ok(Command::Ci(rest.to_vec()))
-        }
-        "release" => parse_release(rest).map(Command::Release),
-        other => bail!("unknown command `{other}`"),
-    }
-}
-
-/// Parses the arguments of `release`.
-fn parse_release(args: &[String]) -> Result<ReleaseArgs> {
-    let mut target = None;
-    let mut execute = false;
-    let mut date = None;
-    let mut no_cargo = false;
-    let mut no_publish_check = false;
-    let mut args = args.iter();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--execute" => execute = true,
-            "--no-cargo" => no_cargo = true,
-            "--no-publish-check" => no_publish_check = true,
-            "--date" => {
-                let Some(value) = args.next() else {
-                    bail!("--date needs a value (YYYY-MM-DD)")
-                };
-                date = Some(clock::Date::parse(value)?);
-            }
-            _ if arg.starts_with("--date=") => {
-                date = Some(clock::Date::parse(&arg["--date=".len()..])?);
-            }
-            _ if arg.starts_with('-') => bail!("unknown option `{arg}` for release"),
-            _ if target.is_some() => bail!("unexpected argument `{arg}`: give one version"),
-            _ => target = Some(Target::parse(arg)?),
-        }
-    }
-    let Some(target) = target else {
-        bail!("release needs a version: X.Y.Z, patch, minor or major");
-    };
-    Ok(ReleaseArgs {
-        target,
-        execute,
-        date,
-        no_cargo,
-        no_publish_check,
-    })
-}
-
-/// The workspace root: the parent of the xtask crate.
-fn workspace_root() -> Result<PathBuf> {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .ok_or_else(|| Error::new("the xtask crate has no parent directory"))
-}
-
-/// Runs a parsed command; the exit code on success.
-fn run(command: Command) -> Result<ExitCode> {
-    match command {
-        Command::Help => {
-            // A closed pipe (`cargo xtask help | head`) is not an error.
-            let _ = writeln!(std::io::stdout(), "{}", usage());
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Ci(names) => {
-            let root = workspace_root()?;
-            let steps = ci::select(&names)?;
-            let mut stdout = std::io::stdout();
-            let write_error =
-                |err: std::io::Error| Error::new(format!("cannot write the output: {err}"));
-            let reports =
-                ci::run(&root, &steps, Output::Inherit, &mut stdout).map_err(write_error)?;
-            ci::write_summary(&reports, &mut stdout).map_err(write_error)?;
-            Ok(if ci::all_passed(&reports) {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            })
-        }
-        Command::Release(args) => {
-            let date = match args.date {
-                Some(date) => date,
-                None => clock::today_utc_from_system_clock()?,
-            };
-            let options = release::Options {
-                target: args.target,
-                execute: args.execute,
-                date,
-                update_lockfile: !args.no_cargo,
-                publish_check: !args.no_cargo && !args.no_publish_check,
-                output: Output::Inherit,
-            };
-            release::run(&workspace_root()?, &options, &mut std::io::stdout())?;
-            Ok(ExitCode::SUCCESS)
-        }
-    }
+    Ok(output)
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let command = match parse_args(&args) {
-        Ok(command) => command,
-        Err(err) => {
-            eprintln!("error: {err}\n\n{}", usage());
-            return ExitCode::from(2);
+    let xtask = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = xtask.parent().unwrap_or(xtask);
+    let result = match Cli::parse() {
+        Cli::Ci { steps } => Ok(ci::main(root, &steps)),
+        Cli::Release {
+            version,
+            execute,
+            date,
+            no_publish_check,
+        } => {
+            let options = release::Options {
+                target: version,
+                execute,
+                date: date.unwrap_or_else(|| time::OffsetDateTime::now_utc().date()),
+                publish_check: !no_publish_check,
+                quiet: false,
+                semver_checks_env: Vec::new(),
+            };
+            release::run(root, &options, &mut std::io::stdout()).map(|()| true)
         }
     };
-    match run(command) {
-        Ok(code) => code,
+    match result {
+        Ok(passed) => ExitCode::from(u8::from(!passed)),
         Err(err) => {
             eprintln!("error: {err}");
             ExitCode::FAILURE
@@ -222,64 +127,83 @@ fn main() -> ExitCode {
     }
 }
 
+/// A copy of the fixture workspace (`xtask/fixture`) in a temporary directory, with a
+/// `Cargo.lock` and a git repository on `main` with everything committed: `demo-core`;
+/// `demo-client`, depending on it through `[workspace.dependencies]` and by path and version in
+/// its own tables; an unpublished `xtask` 0.0.0; a `CHANGELOG.md`.
+#[cfg(test)]
+pub(crate) fn fixture() -> tempfile::TempDir {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let (from, to) = (entry.path(), to.join(entry.file_name()));
+            if from.is_dir() {
+                copy(&from, &to);
+            } else {
+                std::fs::copy(from, to).unwrap();
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    copy(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixture"),
+        dir.path(),
+    );
+    exec(
+        &mut cargo(dir.path(), &["generate-lockfile", "--offline"]),
+        true,
+    )
+    .unwrap();
+    for args in ["init -q -b main", "add .", "commit -q -m start"] {
+        git(dir.path(), args);
+    }
+    dir
+}
+
+/// Runs git in `dir` for a test, with the arguments separated by spaces.
+#[cfg(test)]
+pub(crate) fn git(dir: &Path, args: &str) {
+    let mut command = Command::new("git");
+    command.args(["-c", "user.name=t", "-c", "user.email=t@example.com"]);
+    exec(command.args(args.split(' ')).current_dir(dir), true).unwrap();
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn args(text: &str) -> Vec<String> {
-        text.split_whitespace().map(str::to_owned).collect()
-    }
+    use clap::CommandFactory;
 
     #[test]
-    fn parses_ci() {
-        assert_eq!(parse_args(&args("ci")).unwrap(), Command::Ci(vec![]));
-        assert_eq!(
-            parse_args(&args("ci fmt doc")).unwrap(),
-            Command::Ci(args("fmt doc"))
-        );
-        assert!(parse_args(&args("ci lint")).is_err());
-        assert!(parse_args(&args("ci --fast")).is_err());
-        assert_eq!(parse_args(&args("")).unwrap(), Command::Help);
-    }
-
-    #[test]
-    fn parses_release() {
-        let Command::Release(release) =
-            parse_args(&args("release minor --execute --date 2025-03-04")).unwrap()
-        else {
-            panic!("not a release");
+    fn parses_the_command_line() {
+        Cli::command().debug_assert();
+        let parse = |line: &str| Cli::try_parse_from(line.split(' '));
+        let Ok(Cli::Ci { steps }) = parse("xtask ci doc fmt") else {
+            panic!("not ci")
         };
-        assert_eq!(release.target, Target::parse("minor").unwrap());
-        assert!(release.execute);
-        assert_eq!(
-            release.date,
-            Some(clock::Date::parse("2025-03-04").unwrap())
-        );
-        assert!(!release.no_cargo);
-
-        let Command::Release(release) =
-            parse_args(&args("release 1.2.3 --date=2025-01-31 --no-cargo")).unwrap()
+        assert_eq!(steps, ["doc", "fmt"]);
+        let release = parse("xtask release minor --execute --date 2025-03-04").unwrap();
+        let Cli::Release {
+            version,
+            execute,
+            date,
+            no_publish_check,
+        } = release
         else {
-            panic!("not a release");
+            panic!("not release")
         };
-        assert!(!release.execute);
-        assert!(release.no_cargo);
-
+        assert!(version == "minor" && execute && !no_publish_check);
+        assert_eq!(date.unwrap().to_string(), "2025-03-04");
         for bad in [
-            "release",
-            "release 1.2",
-            "release patch minor",
-            "release patch --date",
-            "release patch --date 2025-02-30",
-            "release patch --force",
-            "deploy",
+            "xtask ci lint",
+            "xtask release",
+            "xtask release 1.2",
+            "xtask release patch minor",
+            "xtask release patch --date 2025-02-30",
+            "xtask release patch --force",
+            "xtask deploy",
         ] {
-            assert!(parse_args(&args(bad)).is_err(), "{bad} should be rejected");
+            assert!(parse(bad).is_err(), "{bad} should be rejected");
         }
-    }
-
-    #[test]
-    fn root_is_the_workspace() {
-        assert!(workspace_root().unwrap().join("Cargo.toml").is_file());
     }
 }

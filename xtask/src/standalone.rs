@@ -4,13 +4,11 @@
 
 use std::ffi::OsString;
 use std::path::Path;
-use std::process::Command;
 
-use crate::error::{Error, Result, bail};
-use crate::process;
+use crate::{Result, cargo, exec};
 
 /// Where the crate is written, relative to the workspace root.
-pub(crate) const DIR: &str = "target/standalone-log-reader";
+const DIR: &str = "target/standalone-log-reader";
 
 /// The crate's manifest: one dependency, on the protocol crate by path.
 fn manifest(root: &Path) -> String {
@@ -67,69 +65,25 @@ pub(crate) fn prepare(root: &Path) -> Result<Vec<(&'static str, OsString)>> {
         .and_then(|()| std::fs::write(dir.join("Cargo.toml"), manifest(root)))
         .and_then(|()| std::fs::write(dir.join("src").join("main.rs"), MAIN))
         .and_then(|()| std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).map(drop))
-        .map_err(|err| Error::new(format!("cannot write {}: {err}", dir.display())))?;
+        .map_err(|err| format!("cannot write {}: {err}", dir.display()))?;
 
-    let mut tree = process::cargo(
-        root,
-        &[
-            "tree",
-            "--package",
-            "tencent-im-protocol",
-            "--edges",
-            "normal",
-            "--depth",
-            "1",
-            "--prefix",
-            "none",
-            "--offline",
-        ],
-    );
-    let output = run_captured(&mut tree)?;
+    let args =
+        "tree --package tencent-im-protocol --edges normal --depth 1 --prefix none --offline";
+    let mut tree = cargo(root, &args.split(' ').collect::<Vec<_>>());
+    let output = exec(&mut tree, true)?;
+    let output = String::from_utf8_lossy(&output.stdout);
     let direct: Vec<&str> = output
         .lines()
         .skip(1)
         .filter_map(|line| line.split_whitespace().next())
         .collect();
     if direct != ["serde", "serde_json", "thiserror"] {
-        bail!(
+        return Err(format!(
             "tencent-im-protocol must depend on serde, serde_json and thiserror only, not {direct:?}"
-        );
+        ));
     }
     Ok(vec![(
         "CARGO_TARGET_DIR",
         root.join("target").into_os_string(),
     )])
-}
-
-fn run_captured(command: &mut Command) -> Result<String> {
-    let description = process::describe(command);
-    let output = command
-        .output()
-        .map_err(|err| Error::new(format!("cannot run `{description}`: {err}")))?;
-    if !output.status.success() {
-        bail!(
-            "`{description}` failed ({})\n{}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
-    String::from_utf8(output.stdout)
-        .map_err(|_| Error::new(format!("`{description}` printed invalid UTF-8")))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn manifest_names_the_protocol_crate_alone() {
-        let manifest = manifest(Path::new("/w"));
-        assert!(
-            manifest.contains(
-                "[dependencies]\ntencent-im-protocol = { path = \"/w/crates/protocol\" }\n"
-            )
-        );
-        assert_eq!(manifest.matches(" = {").count(), 1, "{manifest}");
-        assert!(manifest.contains("[workspace]"));
-    }
 }
