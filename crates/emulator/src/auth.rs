@@ -7,7 +7,7 @@ use std::sync::{Arc, PoisonError, RwLock};
 use tencent_im_protocol::ErrorCode;
 use tencent_im_usersig::{Clock, SecretKey, SigInfo, UserSigGenerator, VerifyError};
 
-use crate::config::Credentials;
+use crate::config::AppCredentials;
 
 /// A clock shared by the emulator's parts.
 pub(crate) type SharedClock = Arc<dyn Clock + Send + Sync>;
@@ -86,12 +86,12 @@ fn percent_decode(value: &str) -> Cow<'_, str> {
 
 /// One application: its credentials and a verifier reading the emulator's clock.
 pub(crate) struct App {
-    pub(crate) credentials: Credentials,
+    pub(crate) credentials: AppCredentials,
     verifier: UserSigGenerator<SharedClock>,
 }
 
 impl App {
-    pub(crate) fn new(credentials: Credentials, clock: SharedClock) -> Self {
+    pub(crate) fn new(credentials: AppCredentials, clock: SharedClock) -> Self {
         let verifier = UserSigGenerator::new(
             credentials.sdkappid(),
             SecretKey::new(credentials.secret_key().to_owned()),
@@ -122,7 +122,7 @@ pub(crate) struct Authenticator {
 }
 
 impl Authenticator {
-    pub(crate) fn new(apps: impl IntoIterator<Item = Credentials>, clock: SharedClock) -> Self {
+    pub(crate) fn new(apps: impl IntoIterator<Item = AppCredentials>, clock: SharedClock) -> Self {
         let apps = apps
             .into_iter()
             .map(|c| (c.sdkappid(), App::new(c, clock.clone())))

@@ -11,7 +11,8 @@ use clap::Args;
 use tencent_im_protocol::profile::AllowType;
 
 use crate::config::{
-    Config, Credentials, DEV_ADMIN, DEV_SDKAPPID, DEV_SECRET_KEY, Limits, RateLimit, TlsConfig,
+    AppCredentials, Config, DEV_ADMIN, DEV_SDKAPPID, DEV_SECRET_KEY, RateLimit, RelationshipLimits,
+    TlsConfig,
 };
 use crate::error::Error;
 use crate::fault::{FaultKind, Faults};
@@ -195,23 +196,23 @@ impl ServeArgs {
             (Some(sdkappid), Some(key)) => {
                 let mut admins = serve.identifiers.iter();
                 let first = admins.next().map_or(DEV_ADMIN, String::as_str);
-                admins.fold(Credentials::new(sdkappid, first, key.clone()), |c, a| {
+                admins.fold(AppCredentials::new(sdkappid, first, key.clone()), |c, a| {
                     c.with_admin(a.clone())
                 })
             }
             _ => {
                 let mut admins = serve.identifiers.iter();
                 match admins.next() {
-                    None => Credentials::development(),
+                    None => AppCredentials::development(),
                     Some(first) => admins.fold(
-                        Credentials::new(DEV_SDKAPPID, first.clone(), DEV_SECRET_KEY),
+                        AppCredentials::new(DEV_SDKAPPID, first.clone(), DEV_SECRET_KEY),
                         |c, a| c.with_admin(a.clone()),
                     ),
                 }
             }
         };
-        let defaults = Limits::default();
-        let limits = Limits {
+        let defaults = RelationshipLimits::default();
+        let limits = RelationshipLimits {
             max_friends: serve.max_friends.unwrap_or(defaults.max_friends),
             max_pending: serve.max_pending.unwrap_or(defaults.max_pending),
             max_groups: serve.max_groups.unwrap_or(defaults.max_groups),

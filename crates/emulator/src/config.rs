@@ -26,9 +26,9 @@ pub const DEV_SECRET_KEY: &str = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc238
 /// One application the emulator serves: its SDKAppID, its admin accounts and its secret key.
 ///
 /// `Debug` never shows the key, and its memory is zeroed when the last copy is dropped. An empty
-/// key is refused by [`Emulator::start`](crate::Emulator::start) (see [`Credentials::validate`]).
+/// key is refused by [`Emulator::start`](crate::Emulator::start) (see [`AppCredentials::validate`]).
 #[derive(Clone, PartialEq, Eq)]
-pub struct Credentials {
+pub struct AppCredentials {
     sdkappid: u64,
     admins: Vec<String>,
     secret_key: Key,
@@ -44,7 +44,7 @@ impl fmt::Debug for Key {
     }
 }
 
-impl Credentials {
+impl AppCredentials {
     /// An application with one admin account.
     pub fn new(sdkappid: u64, admin: impl Into<String>, secret_key: impl Into<String>) -> Self {
         Self {
@@ -124,15 +124,15 @@ impl Credentials {
     }
 }
 
-impl Default for Credentials {
+impl Default for AppCredentials {
     fn default() -> Self {
         Self::development()
     }
 }
 
-impl fmt::Debug for Credentials {
+impl fmt::Debug for AppCredentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credentials")
+        f.debug_struct("AppCredentials")
             .field("sdkappid", &self.sdkappid)
             .field("admins", &self.admins)
             .field("secret_key", &self.secret_key)
@@ -144,7 +144,7 @@ impl fmt::Debug for Credentials {
 /// tests can reach them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct Limits {
+pub struct RelationshipLimits {
     /// Friends per user (30010 for the sender, 30014 for the target). Default 3000.
     pub max_friends: usize,
     /// Pending friend requests per user, sent and received (30012). Default 100.
@@ -159,7 +159,7 @@ pub struct Limits {
     pub friend_get_page_size: usize,
 }
 
-impl Default for Limits {
+impl Default for RelationshipLimits {
     fn default() -> Self {
         Self {
             max_friends: 3000,
@@ -196,9 +196,9 @@ pub struct Config {
     /// The applications served; the first is the one [`Emulator::credentials`] returns.
     ///
     /// [`Emulator::credentials`]: crate::Emulator::credentials
-    pub apps: Vec<Credentials>,
+    pub apps: Vec<AppCredentials>,
     /// Relationship-chain limits.
-    pub limits: Limits,
+    pub limits: RelationshipLimits,
     /// The `AllowType` of new accounts. Default `AllowType_Type_NeedConfirm`.
     pub default_allow_type: AllowType,
     /// The rate limit of every endpoint. Default [`RateLimit::Catalogue`].
@@ -263,7 +263,7 @@ pub const DEFAULT_MAX_BUFFERED_BODY_BYTES: usize = 64 << 20;
 
 impl Config {
     /// The default configuration with `credentials` as the only application.
-    pub fn new(credentials: Credentials) -> Self {
+    pub fn new(credentials: AppCredentials) -> Self {
         Self {
             apps: vec![credentials],
             ..Self::default()
@@ -279,14 +279,14 @@ impl Config {
 
     /// Serves another application too.
     #[must_use]
-    pub fn with_app(mut self, credentials: Credentials) -> Self {
+    pub fn with_app(mut self, credentials: AppCredentials) -> Self {
         self.apps.push(credentials);
         self
     }
 
     /// Sets the limits.
     #[must_use]
-    pub fn limits(mut self, limits: Limits) -> Self {
+    pub fn limits(mut self, limits: RelationshipLimits) -> Self {
         self.limits = limits;
         self
     }
@@ -448,8 +448,8 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-            apps: vec![Credentials::development()],
-            limits: Limits::default(),
+            apps: vec![AppCredentials::development()],
+            limits: RelationshipLimits::default(),
             default_allow_type: AllowType::NeedConfirm,
             rate_limit: RateLimit::default(),
             rate_overrides: HashMap::new(),

@@ -28,7 +28,7 @@ use tencent_im_protocol::sns::{
 use tencent_im_protocol::{Endpoint, Envelope, ErrorCode, Reply, USER_ID_MAX_BYTES};
 
 use crate::auth::Fail;
-use crate::config::Limits;
+use crate::config::RelationshipLimits;
 use crate::state::{AddRules, AppState};
 
 /// A reply: its `ErrorCode` (for the journal) and its JSON body.
@@ -74,7 +74,7 @@ impl Deferred {
 
 /// What the handlers read besides the state.
 pub(crate) struct Context<'a> {
-    pub(crate) limits: &'a Limits,
+    pub(crate) limits: &'a RelationshipLimits,
     pub(crate) sensitive_words: &'a [String],
     pub(crate) default_allow_type: &'a AllowType,
     pub(crate) now: u64,
@@ -152,7 +152,11 @@ fn user_id_ok(id: &str) -> bool {
 }
 
 /// Decodes the body of `endpoint` and checks what does not need the state.
-pub(crate) fn parse(endpoint: Endpoint, body: &[u8], limits: &Limits) -> Result<Parsed, Fail> {
+pub(crate) fn parse(
+    endpoint: Endpoint,
+    body: &[u8],
+    limits: &RelationshipLimits,
+) -> Result<Parsed, Fail> {
     let too_many = |what: &'static str| -> Fail { (ErrorCode::SNS_BAD_REQUEST, what.into()) };
     let cap = |e: Endpoint| e.max_items().unwrap_or(usize::MAX);
     Ok(match endpoint {
@@ -449,7 +453,7 @@ fn friend_check(req: &FriendCheck, app: &AppState) -> Deferred {
     Deferred::ok(response)
 }
 
-fn friend_get(req: &FriendGet, app: &AppState, limits: &Limits) -> Deferred {
+fn friend_get(req: &FriendGet, app: &AppState, limits: &RelationshipLimits) -> Deferred {
     let Some(account) = app.accounts.get(&req.from_account) else {
         return Deferred::fail(from_not_found(Endpoint::FriendGet));
     };
@@ -591,7 +595,7 @@ mod tests {
 
     #[test]
     fn body_errors_are_told_apart() {
-        let limits = Limits::default();
+        let limits = RelationshipLimits::default();
         let code = |body: &str| {
             parse(Endpoint::FriendAdd, body.as_bytes(), &limits)
                 .err()

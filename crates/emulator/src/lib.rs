@@ -28,9 +28,10 @@ mod tls;
 pub use blocking::BlockingEmulator;
 pub use callback::CallbackEntry;
 pub use config::{
-    CALLBACK_TIMEOUT, CallbackConfig, Config, Credentials, DEFAULT_BODY_TIMEOUT,
+    AppCredentials, CALLBACK_TIMEOUT, CallbackConfig, Config, DEFAULT_BODY_TIMEOUT,
     DEFAULT_HEADER_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BUFFERED_BODY_BYTES,
-    DEFAULT_SAVE_INTERVAL, DEV_ADMIN, DEV_SDKAPPID, DEV_SECRET_KEY, Limits, RateLimit, TlsConfig,
+    DEFAULT_SAVE_INTERVAL, DEV_ADMIN, DEV_SDKAPPID, DEV_SECRET_KEY, RateLimit, RelationshipLimits,
+    TlsConfig,
 };
 pub use error::Error;
 pub use fault::{FaultKind, Faults};

@@ -30,7 +30,7 @@ use tokio_rustls::TlsAcceptor;
 
 use crate::auth::{Authenticator, Query, SharedClock};
 use crate::callback::{CallbackEntry, CallbackHub};
-use crate::config::{Config, Credentials, Limits};
+use crate::config::{AppCredentials, Config, RelationshipLimits};
 use crate::error::Error;
 use crate::fault::{FaultKind, FaultState, Faults};
 use crate::handlers::{self, Answer, Context, Parsed};
@@ -52,8 +52,8 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// Everything the connections share.
 pub(crate) struct Shared {
     auth: Authenticator,
-    apps: Vec<Credentials>,
-    limits: Limits,
+    apps: Vec<AppCredentials>,
+    limits: RelationshipLimits,
     default_allow_type: AllowType,
     sensitive_words: Vec<String>,
     write_latency: Duration,
@@ -254,13 +254,13 @@ impl Emulator {
     }
 
     /// The first application's credentials.
-    pub fn credentials(&self) -> &Credentials {
+    pub fn credentials(&self) -> &AppCredentials {
         // `start` refuses a configuration without applications.
         &self.shared.apps[0]
     }
 
     /// Every application's credentials.
-    pub fn apps(&self) -> &[Credentials] {
+    pub fn apps(&self) -> &[AppCredentials] {
         &self.shared.apps
     }
 

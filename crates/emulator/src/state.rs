@@ -15,7 +15,7 @@ use tencent_im_protocol::sns::{
     is_valid_add_source,
 };
 
-use crate::config::Limits;
+use crate::config::RelationshipLimits;
 
 /// The longest UserID, in bytes.
 const USER_ID_MAX_BYTES: usize = tencent_im_protocol::USER_ID_MAX_BYTES;
@@ -131,7 +131,7 @@ pub struct Pending {
 
 /// What a friend_add item is checked against.
 pub(crate) struct AddRules<'a> {
-    pub(crate) limits: &'a Limits,
+    pub(crate) limits: &'a RelationshipLimits,
     pub(crate) sensitive_words: &'a [String],
     pub(crate) now: u64,
     pub(crate) both: bool,
@@ -365,7 +365,7 @@ impl AppState {
         &mut self,
         from: &str,
         to: &str,
-        limits: &Limits,
+        limits: &RelationshipLimits,
         written: &mut Vec<(String, String)>,
     ) -> ResultItem {
         let Some(sender) = self.accounts.get(from) else {

@@ -8,7 +8,7 @@ mod common;
 use std::time::Duration;
 
 use common::{Client, code, config, sig, start};
-use tencent_im_emulator::{Credentials, DEV_SECRET_KEY};
+use tencent_im_emulator::{AppCredentials, DEV_SECRET_KEY};
 use tencent_im_usersig::{FixedClock, SecretKey, UserSigGenerator};
 
 const BODY: &str = r#"{"CheckItem":[{"UserID":"alice"}]}"#;
@@ -29,7 +29,7 @@ fn q(sdkappid: &str, identifier: &str, usersig: &str, random: &str, contenttype:
 }
 
 fn dev_sig() -> String {
-    sig(&Credentials::development())
+    sig(&AppCredentials::development())
 }
 
 #[tokio::test]
@@ -120,7 +120,7 @@ async fn sig_of_another_sdkappid_is_70014() {
 
 #[tokio::test]
 async fn sig_of_another_identifier_is_70013() {
-    let other = Credentials::development()
+    let other = AppCredentials::development()
         .generator()
         .generate("alice", Duration::from_secs(3600))
         .unwrap();
@@ -139,7 +139,7 @@ async fn sig_with_another_key_is_70009() {
 
 #[tokio::test]
 async fn expired_sig_is_70001() {
-    let old = Credentials::development()
+    let old = AppCredentials::development()
         .generator()
         .with_clock(FixedClock::new(1_600_000_000))
         .generate("administrator", Duration::from_secs(60))
@@ -151,7 +151,7 @@ async fn expired_sig_is_70001() {
 #[tokio::test]
 async fn sig_expiry_follows_the_configured_clock() {
     // The emulator's clock is injectable: a sig valid "now" expires when the clock moves on.
-    let creds = Credentials::development();
+    let creds = AppCredentials::development();
     let sig = creds
         .generator()
         .with_clock(FixedClock::new(1_700_000_000))
@@ -234,7 +234,7 @@ async fn checks_run_in_the_stated_order() {
 
 #[tokio::test]
 async fn several_apps_and_admins() {
-    let second = Credentials::new(1_500_000_000, "ops", "another key").with_admin("ops2");
+    let second = AppCredentials::new(1_500_000_000, "ops", "another key").with_admin("ops2");
     let emulator = start(config().with_app(second.clone()), &[]).await;
     emulator.seed_accounts_in(1_500_000_000, ["carol"]);
     let mut client = Client::connect(&emulator).await;

@@ -12,7 +12,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use tencent_im_emulator::{Credentials, DEV_ADMIN};
+use tencent_im_emulator::{AppCredentials, DEV_ADMIN};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 const BIN: &str = env!("CARGO_BIN_EXE_tencent-im-emulator");
@@ -99,7 +99,7 @@ impl Drop for Server {
     }
 }
 
-async fn post(addr: &str, api: &str, creds: &Credentials, body: &str) -> serde_json::Value {
+async fn post(addr: &str, api: &str, creds: &AppCredentials, body: &str) -> serde_json::Value {
     let sig = creds.user_sig(Duration::from_secs(600)).unwrap();
     let request = format!(
         "POST /v4/{api}?sdkappid={}&identifier={}&usersig={}&random=9&contenttype=json HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
@@ -133,7 +133,7 @@ async fn serve_prints_the_url_first_and_saves_state_on_sigterm() {
         state_arg,
     ]);
     assert!(server.base.starts_with("http://127.0.0.1:"));
-    let creds = Credentials::development();
+    let creds = AppCredentials::development();
     let reply = post(
         &server.addr(),
         "sns/friend_add",
@@ -185,7 +185,7 @@ async fn serve_with_own_credentials_limits_and_faults() {
         "--fault",
         "30007=0",
     ]);
-    let creds = Credentials::new(1_600_000_001, "boss", "k3y");
+    let creds = AppCredentials::new(1_600_000_001, "boss", "k3y");
     let reply = post(
         &server.addr(),
         "sns/friend_add",
@@ -198,7 +198,7 @@ async fn serve_with_own_credentials_limits_and_faults() {
     let reply = post(
         &server.addr(),
         "sns/friend_get",
-        &Credentials::development(),
+        &AppCredentials::development(),
         "{}",
     )
     .await;
@@ -228,7 +228,7 @@ async fn the_secret_key_can_come_from_the_environment() {
     let reply = post(
         &server.addr(),
         "sns/friend_get",
-        &Credentials::new(1_600_000_002, "boss", "env-k3y"),
+        &AppCredentials::new(1_600_000_002, "boss", "env-k3y"),
         r#"{"From_Account":"user1","StartIndex":0}"#,
     )
     .await;
@@ -249,7 +249,7 @@ async fn the_secret_key_can_come_from_the_environment() {
     let reply = post(
         &flagged.addr(),
         "sns/friend_get",
-        &Credentials::new(1_600_000_002, DEV_ADMIN, "env-k3y"),
+        &AppCredentials::new(1_600_000_002, DEV_ADMIN, "env-k3y"),
         r#"{"From_Account":"user1","StartIndex":0}"#,
     )
     .await;
@@ -357,7 +357,7 @@ async fn serve_runs_in_process_for_other_command_lines() {
         .strip_prefix("listening on http://")
         .unwrap()
         .to_owned();
-    let creds = Credentials::new(1_400_000_000, "ops", tencent_im_emulator::DEV_SECRET_KEY);
+    let creds = AppCredentials::new(1_400_000_000, "ops", tencent_im_emulator::DEV_SECRET_KEY);
     let reply = post(
         &base,
         "im_open_login_svc/account_check",
@@ -441,7 +441,7 @@ async fn callbacks_with_the_token_from_the_environment() {
     let reply = post(
         &server.addr(),
         "sns/friend_add",
-        &Credentials::development(),
+        &AppCredentials::development(),
         r#"{"From_Account":"user1","AddFriendItem":[{"To_Account":"user2","AddSource":"AddSource_Type_Cli"}]}"#,
     )
     .await;
@@ -531,7 +531,7 @@ async fn a_state_file_named_like_a_temporary_file_is_saved_whole() {
     let reply = post(
         &server.addr(),
         "sns/friend_add",
-        &Credentials::development(),
+        &AppCredentials::development(),
         r#"{"From_Account":"user1","AddFriendItem":[{"To_Account":"user2","AddSource":"AddSource_Type_Tmp"}]}"#,
     )
     .await;

@@ -8,7 +8,7 @@ mod common;
 
 use common::{Client, code, config, result_codes, start};
 use serde_json::Value;
-use tencent_im_emulator::Limits;
+use tencent_im_emulator::RelationshipLimits;
 use tencent_im_protocol::ErrorCode;
 use tencent_im_protocol::im_open_login_svc::{
     AccountCheck, AccountImport, AccountItem, AccountStatus, MultiaccountImport,
@@ -186,7 +186,7 @@ async fn portrait_set_sets_fields_and_rejects_bad_ones() {
 
 #[tokio::test]
 async fn black_list_add_blocks_and_removes_friendships() {
-    let mut limits = Limits::default();
+    let mut limits = RelationshipLimits::default();
     limits.max_blocklist = 2;
     let config = config()
         .default_allow_type(AllowType::AllowAny)
@@ -295,7 +295,7 @@ async fn friend_check_relations() {
 
 #[tokio::test]
 async fn friend_get_pages_through_the_list() {
-    let mut limits = Limits::default();
+    let mut limits = RelationshipLimits::default();
     limits.friend_get_page_size = 2;
     let ids: Vec<String> = (0..5).map(|i| format!("f{i}")).collect();
     let mut accounts: Vec<&str> = ids.iter().map(String::as_str).collect();

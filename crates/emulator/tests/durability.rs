@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use tencent_im_emulator::{Credentials, StateSnapshot, load_state};
+use tencent_im_emulator::{AppCredentials, StateSnapshot, load_state};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 
@@ -59,7 +59,7 @@ struct Writer {
 
 impl Writer {
     async fn connect(addr: &str) -> Self {
-        let creds = Credentials::development();
+        let creds = AppCredentials::development();
         let sig = creds.user_sig(Duration::from_secs(600)).unwrap();
         let query = format!(
             "sdkappid={}&identifier={}&usersig={}&random=7&contenttype=json",

@@ -9,7 +9,7 @@ mod common;
 use std::time::Duration;
 
 use common::{Client, code, config, result_codes, start};
-use tencent_im_emulator::{Config, Emulator, Limits, RateLimit};
+use tencent_im_emulator::{Config, Emulator, RateLimit, RelationshipLimits};
 use tencent_im_protocol::profile::{AdminForbidType, AllowType, PortraitSet, ProfileItem};
 use tencent_im_protocol::sns::{
     AddFriendItem, AddOutcome, AddType, BlackListAdd, CheckType, ForceAddFlags, FriendAdd,
@@ -339,8 +339,8 @@ async fn code_30525_sender_in_target_blocklist() {
     emulator.stop().await;
 }
 
-fn limits(f: impl FnOnce(&mut Limits)) -> Config {
-    let mut limits = Limits::default();
+fn limits(f: impl FnOnce(&mut RelationshipLimits)) -> Config {
+    let mut limits = RelationshipLimits::default();
     f(&mut limits);
     config()
         .default_allow_type(AllowType::AllowAny)
@@ -425,7 +425,7 @@ async fn code_30011_too_many_groups() {
 
 #[tokio::test]
 async fn code_30012_too_many_pending_requests() {
-    let mut l = Limits::default();
+    let mut l = RelationshipLimits::default();
     l.max_pending = 2;
     let (emulator, mut client) =
         setup(config().limits(l), &["alice", "bob", "carol", "dave"]).await;
@@ -507,7 +507,7 @@ async fn checks_run_in_the_stated_order() {
 
 #[tokio::test]
 async fn body_errors_60003_60015_and_30001() {
-    let mut l = Limits::default();
+    let mut l = RelationshipLimits::default();
     l.max_friend_add_items = 2;
     let (emulator, mut client) = setup(config().limits(l), &["alice", "bob"]).await;
     let cases = [

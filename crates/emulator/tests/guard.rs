@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use common::{config, query, start};
 use serde_json::Value;
-use tencent_im_emulator::{Config, Credentials, Emulator, Error};
+use tencent_im_emulator::{AppCredentials, Config, Emulator, Error};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 
@@ -284,7 +284,7 @@ async fn bodies_held_across_connections_stay_under_the_bound() {
 
 #[tokio::test]
 async fn an_empty_secret_key_or_a_zero_timeout_is_refused_at_start() {
-    let empty = Config::new(Credentials::new(1_600_000_000, "admin", ""));
+    let empty = Config::new(AppCredentials::new(1_600_000_000, "admin", ""));
     let error = Emulator::start(empty).await.unwrap_err();
     assert!(matches!(error, Error::Config(_)), "{error:?}");
     let message = error.to_string();
@@ -293,7 +293,7 @@ async fn an_empty_secret_key_or_a_zero_timeout_is_refused_at_start() {
         "{message}"
     );
     // Another app with an empty key is refused too.
-    let second = config().with_app(Credentials::new(1_600_000_001, "admin", ""));
+    let second = config().with_app(AppCredentials::new(1_600_000_001, "admin", ""));
     assert!(matches!(
         Emulator::start(second).await,
         Err(Error::Config(m)) if m.contains("1600000001")

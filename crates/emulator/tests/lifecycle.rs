@@ -12,7 +12,7 @@ use bytes::Bytes;
 use common::{Client, config, sig, start};
 use http_body_util::{BodyExt as _, Full};
 use hyper_util::rt::TokioIo;
-use tencent_im_emulator::{Config, Credentials, Emulator, Error, REDACTED, TlsConfig};
+use tencent_im_emulator::{AppCredentials, Config, Emulator, Error, REDACTED, TlsConfig};
 use tencent_im_protocol::profile::AllowType;
 use tencent_im_protocol::sns::{AddFriendItem, FriendAdd};
 use tokio::net::TcpStream;
@@ -209,7 +209,7 @@ async fn https_with_a_given_certificate() {
         .await
         .unwrap();
     tokio::spawn(conn);
-    let creds: &Credentials = emulator.credentials();
+    let creds: &AppCredentials = emulator.credentials();
     let uri = format!("/v4/sns/friend_get?{}", common::query(creds));
     for _ in 0..2 {
         let req = hyper::Request::post(&uri)
@@ -285,8 +285,8 @@ async fn url_for_gives_a_ready_to_use_url() {
 #[tokio::test]
 async fn debug_never_shows_an_application_key() {
     let key = "my-own-s3cret-key-42";
-    let creds = Credentials::new(1_600_000_009, "boss", key);
-    let config = Config::new(creds.clone()).with_app(Credentials::new(1_600_000_010, "b", key));
+    let creds = AppCredentials::new(1_600_000_009, "boss", key);
+    let config = Config::new(creds.clone()).with_app(AppCredentials::new(1_600_000_010, "b", key));
     let emulator = Emulator::start(config.clone()).await.unwrap();
     let debug = format!("{creds:?} {config:?} {emulator:?} {:?}", emulator.apps());
     assert!(!debug.contains(key), "{debug}");

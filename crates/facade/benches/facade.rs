@@ -318,7 +318,7 @@ fn bulk(mode: &str, url: &str, senders: usize, targets: usize, options: BulkOpti
         .enable_all()
         .build()
         .unwrap();
-    let dev = tencent_im_emulator::Credentials::development();
+    let dev = tencent_im_emulator::AppCredentials::development();
     let mut builder = Client::builder(dev.sdkappid(), dev.admin())
         .secret_key(dev.secret_key())
         .endpoint(url);

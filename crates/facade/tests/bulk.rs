@@ -12,12 +12,12 @@ use tencent_im::{
     AccountItem, AddOutcome, AllowType, BulkOptions, ErrorClass, FriendPair, ImportOutcome,
     ItemOutcome, StreamExt as _, stream,
 };
-use tencent_im_emulator::{Config, FaultKind, Faults, Limits};
+use tencent_im_emulator::{Config, FaultKind, Faults, RelationshipLimits};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twenty_thousand_pairs_under_faults_are_each_reported_once() {
     // Each target that must confirm receives 200 requests: over Tencent's 100 pending.
-    let mut limits = Limits::default();
+    let mut limits = RelationshipLimits::default();
     limits.max_pending = 1_000;
     let emu = emulator(
         Config::default()

@@ -9,7 +9,7 @@ use tencent_im::{
     BlockOutcome, CheckOutcome, CheckType, DeleteOutcome, DeleteType, ErrorCode, ImportOutcome,
     ItemOutcome, Relation, StreamExt as _,
 };
-use tencent_im_emulator::{Config, FaultKind, Limits};
+use tencent_im_emulator::{Config, FaultKind, RelationshipLimits};
 
 #[tokio::test]
 async fn accounts_are_imported_checked_and_split_at_100() {
@@ -119,7 +119,7 @@ async fn profile_blocklist_check_and_delete() {
 
 #[tokio::test]
 async fn friends_are_a_lazy_stream_of_every_page() {
-    let mut limits = Limits::default();
+    let mut limits = RelationshipLimits::default();
     limits.friend_get_page_size = 3;
     let emu = emulator(
         Config::default()

@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use common::*;
-use tencent_im_emulator::{Config, Credentials as AppCredentials, Emulator, FaultKind};
+use tencent_im_emulator::{AppCredentials, Config, Emulator, FaultKind};
 use tencent_im_protocol::sns::{AddFriendItem, FriendAdd};
 use tencent_im_protocol::{Endpoint, ErrorCode};
 use tencent_im_transport::{

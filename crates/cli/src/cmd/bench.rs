@@ -12,7 +12,7 @@ use tencent_im::{
     AccountItem, AddFriendItem, AddType, AllowType, Client, Error, ForceAddFlags, Rate,
     RateLimiter, Target, TokenBucket, Unlimited,
 };
-use tencent_im_emulator::{Config, Credentials, Emulator, RateLimit};
+use tencent_im_emulator::{AppCredentials, Config, Emulator, RateLimit};
 use tencent_im_protocol::sns::FriendAdd;
 use tencent_im_protocol::{Command as _, Endpoint};
 
@@ -463,7 +463,7 @@ fn cpu_ticks() -> Option<CpuTicks> {
 /// An emulator on a runtime and threads of its own, so that its CPU time can be told apart.
 struct LocalEmulator {
     base_url: String,
-    credentials: Credentials,
+    credentials: AppCredentials,
     stop: tokio::sync::oneshot::Sender<()>,
     thread: std::thread::JoinHandle<()>,
 }

@@ -20,7 +20,7 @@ use hyper::client::conn::http1::SendRequest;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use serde_json::Value;
-use tencent_im_emulator::{Config, Credentials, Emulator, RateLimit};
+use tencent_im_emulator::{AppCredentials, Config, Emulator, RateLimit};
 use tencent_im_protocol::{Command, Reply};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::{JoinHandle, JoinSet};
@@ -38,7 +38,7 @@ pub async fn start(config: Config, accounts: &[&str]) -> Emulator {
 }
 
 /// A valid admin UserSig for `creds`.
-pub fn sig(creds: &Credentials) -> String {
+pub fn sig(creds: &AppCredentials) -> String {
     creds
         .user_sig(Duration::from_secs(86_400))
         .expect("sig")
@@ -47,7 +47,7 @@ pub fn sig(creds: &Credentials) -> String {
 }
 
 /// The query string of a valid admin request.
-pub fn query(creds: &Credentials) -> String {
+pub fn query(creds: &AppCredentials) -> String {
     format!(
         "sdkappid={}&identifier={}&usersig={}&random=1234&contenttype=json",
         creds.sdkappid(),

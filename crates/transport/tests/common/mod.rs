@@ -26,7 +26,7 @@ use tokio::task::JoinHandle;
 
 /// A UserSig provider over the emulator's app key that records every sig it hands out.
 pub struct Sigs {
-    creds: tencent_im_emulator::Credentials,
+    creds: tencent_im_emulator::AppCredentials,
     identifier: String,
     /// Hand out an expired sig until a renewal is asked for.
     pub start_expired: bool,
