@@ -8,7 +8,6 @@ use std::sync::Arc;
 pub use tencent_im_usersig::UserSig;
 
 use crate::error::CredentialsError;
-use crate::url::encode_component;
 
 /// A boxed future that can cross threads, as the provider traits return.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -87,8 +86,6 @@ impl UserSigProvider for FixedUserSig {
 pub struct Credentials {
     sdkappid: u64,
     identifier: String,
-    /// `identifier`, percent-encoded once for the query string.
-    identifier_query: String,
     provider: Arc<dyn UserSigProvider>,
 }
 
@@ -99,11 +96,9 @@ impl Credentials {
         identifier: impl Into<String>,
         provider: Arc<dyn UserSigProvider>,
     ) -> Self {
-        let identifier = identifier.into();
         Self {
             sdkappid,
-            identifier_query: encode_component(&identifier),
-            identifier,
+            identifier: identifier.into(),
             provider,
         }
     }
@@ -121,10 +116,6 @@ impl Credentials {
     /// The App admin identifier sent as `identifier`.
     pub fn identifier(&self) -> &str {
         &self.identifier
-    }
-
-    pub(crate) fn identifier_query(&self) -> &str {
-        &self.identifier_query
     }
 
     /// The UserSig provider.

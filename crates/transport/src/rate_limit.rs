@@ -222,9 +222,11 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_zero_rate_hands_out_no_permit_and_fails_the_check() {
         let limiter = TokenBucket::new().with_rate(Endpoint::FriendAdd, Rate::per_second(0));
-        let waited =
-            tokio::time::timeout(Duration::from_secs(3600), limiter.acquire(Endpoint::FriendAdd))
-                .await;
+        let waited = tokio::time::timeout(
+            Duration::from_secs(3600),
+            limiter.acquire(Endpoint::FriendAdd),
+        )
+        .await;
         assert!(waited.is_err(), "no permit in an hour");
         let err = limiter.check_config().unwrap_err();
         assert_eq!(err.option(), Some("Rate::per_second"));

@@ -284,8 +284,12 @@ fn zero_timeouts_rates_bursts_and_attempts_are_refused_at_build() {
     use tencent_im_transport::{
         ConfigErrorKind, Credentials, DefaultRetryPolicy, Region, TransportBuilder, UserSig,
     };
-    let builder =
-        || Transport::builder(Region::Singapore, Credentials::fixed(1, "a", UserSig::new("s")));
+    let builder = || {
+        Transport::builder(
+            Region::Singapore,
+            Credentials::fixed(1, "a", UserSig::new("s")),
+        )
+    };
     let refused = |b: TransportBuilder, option: &str, message: &str| {
         let err = b.build().unwrap_err();
         assert_eq!(err.kind(), ConfigErrorKind::Limit);
