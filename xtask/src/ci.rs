@@ -17,21 +17,17 @@ clippy      clippy --workspace --all-targets --all-features --locked -- -D warni
 test        test --workspace --all-features --locked
 example     run --package tencent-im-cli --locked -- demo
 interop     test --package tencent-im-usersig --test interop --locked
-standalone  run --quiet --offline --manifest-path target/standalone-log-reader/Cargo.toml -- crates/protocol/tests/fixtures/log/mixed.jsonl
+standalone  run --quiet --offline --manifest-path target/standalone-log-reader/Cargo.toml \
+            -- crates/protocol/tests/fixtures/log/mixed.jsonl
 bench       build --workspace --benches --locked
 doc         doc --workspace --all-features --no-deps --locked";
 
 /// The steps as (name, Cargo arguments).
-fn steps() -> impl Iterator<Item = (&'static str, Vec<&'static str>)> {
+pub(crate) fn steps() -> impl Iterator<Item = (&'static str, Vec<&'static str>)> {
     STEPS.lines().filter_map(|line| {
         let mut words = line.split_whitespace();
         Some((words.next()?, words.collect()))
     })
-}
-
-/// The step names, in order.
-pub(crate) fn names() -> Vec<&'static str> {
-    steps().map(|(name, _)| name).collect()
 }
 
 /// Runs the named steps (all when none is named) in order and prints a summary; whether every
@@ -93,7 +89,7 @@ fn prepare(
             .map(|name| (name, OsString::new()))
             .collect(),
         "interop" => install_interop_peers(root)?,
-        "standalone" => crate::standalone::prepare(root)?,
+        "standalone" => write_standalone_crate(root)?,
         "doc" => {
             let mut flags = std::env::var_os("RUSTDOCFLAGS").unwrap_or_default();
             if !flags.is_empty() {
@@ -125,6 +121,80 @@ fn install_interop_peers(root: &Path) -> Result<Vec<(&'static str, OsString)>> {
         ("TIM_INTEROP_NODE_MODULES", node_modules.into()),
     ])
 }
+
+/// The `standalone` step's crate, whose `Cargo.toml` names `tencent-im-protocol` alone: services
+/// depend on the protocol crate by itself to parse logs, so this is checked outside the
+/// workspace, where no sibling crate or dev-dependency can help. Writes it, and checks that the
+/// protocol crate's normal dependencies are serde, serde_json and thiserror only.
+fn write_standalone_crate(root: &Path) -> Result<Vec<(&'static str, OsString)>> {
+    let dir = root.join("target/standalone-log-reader");
+    let protocol = root.join("crates").join("protocol");
+    let manifest = format!(
+        "[package]\nname = \"standalone-log-reader\"\nversion = \"0.0.0\"\n\
+         edition = \"2024\"\npublish = false\n\n[dependencies]\n\
+         tencent-im-protocol = {{ path = {:?} }}\n\n[workspace]\n",
+        protocol.display().to_string()
+    );
+    std::fs::create_dir_all(dir.join("src"))
+        .and_then(|()| std::fs::write(dir.join("Cargo.toml"), manifest))
+        .and_then(|()| std::fs::write(dir.join("src").join("main.rs"), STANDALONE_MAIN))
+        .and_then(|()| std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).map(drop))
+        .map_err(|err| format!("cannot write {}: {err}", dir.display()))?;
+
+    let args =
+        "tree --package tencent-im-protocol --edges normal --depth 1 --prefix none --offline";
+    let mut tree = cargo(root, &args.split(' ').collect::<Vec<_>>());
+    let output = String::from_utf8_lossy(&exec(&mut tree, true)?.stdout).into_owned();
+    let direct: Vec<&str> = output
+        .lines()
+        .skip(1)
+        .flat_map(|l| l.split(' ').next())
+        .collect();
+    if direct != ["serde", "serde_json", "thiserror"] {
+        let only = "serde, serde_json and thiserror only";
+        return Err(format!(
+            "tencent-im-protocol must depend on {only}, not {direct:?}"
+        ));
+    }
+    Ok(vec![("CARGO_TARGET_DIR", root.join("target").into())])
+}
+
+/// The `standalone` step's program: reads the log given as its argument and fails unless it
+/// finds typed friend_add requests and replies and reports bad lines by number without stopping.
+const STANDALONE_MAIN: &str = r#"use tencent_im_protocol::log::read_log;
+use tencent_im_protocol::sns::FriendAdd;
+use tencent_im_protocol::Endpoint;
+
+fn main() {
+    let path = std::env::args().nth(1).expect("usage: standalone-log-reader LOG");
+    let bytes = std::fs::read(&path).expect("cannot read the log");
+    let (mut records, mut requests, mut replies, mut bad, mut last_line) = (0, 0, 0, 0, 0);
+    for item in read_log(&bytes) {
+        match item {
+            Ok(record) => {
+                records += 1;
+                last_line = record.line();
+                if record.endpoint() == Some(Endpoint::FriendAdd) {
+                    if record.request_as::<FriendAdd>().is_ok() {
+                        requests += 1;
+                    }
+                    if record.reply_as::<FriendAdd>().is_ok() {
+                        replies += 1;
+                    }
+                }
+            }
+            Err(err) => {
+                bad += 1;
+                last_line = err.line();
+                println!("{err}");
+            }
+        }
+    }
+    println!("{records} records, {bad} bad lines, {requests} friend_add requests, {replies} friend_add replies, last line {last_line}");
+    assert!(records > 0 && requests > 0 && replies > 0, "no typed friend_add records");
+    assert!(bad > 0, "the log's bad lines were not reported");
+}
+"#;
 
 /// The summary table: each step, its outcome and duration.
 fn summary(steps: &[(&str, Vec<&str>)], ran: &[(bool, Duration)]) -> String {
@@ -165,15 +235,25 @@ mod tests {
 
     #[test]
     fn steps_are_the_documented_ones_in_order() {
-        let expected = "fmt clippy test example interop standalone bench doc";
-        assert_eq!(names().join(" "), expected);
+        let names: Vec<_> = steps().map(|(name, _)| name).collect();
+        assert_eq!(
+            names.join(" "),
+            "fmt clippy test example interop standalone bench doc"
+        );
         let docs = include_str!("../../docs/releasing.md");
         for (name, args) in steps() {
             let row = format!("| {:<12} | `cargo {}`", format!("`{name}`"), args.join(" "));
             assert!(docs.contains(&row), "docs/releasing.md has no row {row}");
         }
-        let envs = prepare("doc", Path::new("."), "", &mut Vec::new()).unwrap();
-        assert!(envs[0].1.to_string_lossy().ends_with("-D warnings"));
+        let envs = |step| prepare(step, Path::new("."), "", &mut Vec::new()).unwrap();
+        assert!(envs("doc")[0].1.to_string_lossy().ends_with("-D warnings"));
+        let example = envs("example");
+        assert!(
+            example.len() == 5
+                && example
+                    .iter()
+                    .all(|(k, v)| k.starts_with("TIM_") && v.is_empty())
+        );
         assert_eq!(format_duration(Duration::from_millis(1_234)), "1.2s");
         assert_eq!(format_duration(Duration::from_millis(123_456)), "2m03.4s");
     }
@@ -182,7 +262,7 @@ mod tests {
     fn runs_steps_on_a_workspace_and_stops_at_the_first_failure() {
         let dir = crate::fixture();
         let steps: Vec<_> = steps()
-            .filter(|(name, _)| ["fmt", "test"].contains(name))
+            .filter(|step| ["fmt", "test"].contains(&step.0))
             .collect();
         let mut log = Vec::new();
         let ran = run_steps(dir.path(), &steps, true, &mut log);
@@ -194,19 +274,12 @@ mod tests {
         // Break the formatting: fmt fails and test does not run.
         let lib = dir.path().join("crates/core/src/lib.rs");
         let source = std::fs::read_to_string(&lib).unwrap();
-        std::fs::write(
-            &lib,
-            source.replace("answer() -> u32 {", "answer( ) -> u32 {"),
-        )
-        .unwrap();
+        std::fs::write(&lib, source.replace("answer()", "answer( )")).unwrap();
         let ran = run_steps(dir.path(), &steps, true, &mut Vec::new());
         assert!(ran.len() == 1 && !ran[0].0);
         let summary = summary(&steps, &ran);
         assert!(summary.contains("    fmt        FAILED "), "{summary}");
         assert!(summary.contains("    test       not run\n"), "{summary}");
-        assert!(
-            summary.contains("0 step(s) passed, 1 failed, 1 not run"),
-            "{summary}"
-        );
+        assert!(summary.contains("0 step(s) passed, 1 failed, 1 not run in "));
     }
 }

@@ -13,10 +13,9 @@
 mod changelog;
 mod ci;
 mod release;
-mod standalone;
 
 use std::path::Path;
-use std::process::{Command, ExitCode, Output, Stdio};
+use std::process::{Child, Command, ExitCode, Output, Stdio};
 
 use clap::Parser;
 
@@ -25,31 +24,17 @@ pub(crate) type Result<T, E = String> = std::result::Result<T, E>;
 
 /// `cargo xtask`: maintenance tasks of the tencent-im-rs workspace (see docs/releasing.md).
 #[derive(Debug, Parser)]
-#[command(name = "cargo xtask")]
+#[command(bin_name = "cargo xtask")]
 enum Cli {
     /// Run the CI checks in order, stopping at the first failure.
     #[command(after_help = format!("Steps and their Cargo arguments:\n{}", ci::STEPS))]
     Ci {
         /// Run only these steps (still in the order below).
-        #[arg(value_parser = clap::builder::PossibleValuesParser::new(ci::names()))]
+        #[arg(value_parser = clap::builder::PossibleValuesParser::new(ci::steps().map(|s| s.0)))]
         steps: Vec<String>,
     },
     /// Plan a release of the workspace (dry run) and, with --execute, apply it.
-    Release {
-        /// The version: X.Y.Z, or patch, minor or major from the current one.
-        #[arg(value_parser = release::check_target)]
-        version: String,
-        /// Edit the manifests and CHANGELOG.md (on a clean `main`), update Cargo.lock, run
-        /// `cargo semver-checks` when installed and `cargo publish --workspace --dry-run`.
-        #[arg(long)]
-        execute: bool,
-        /// The date of the changelog heading, YYYY-MM-DD [default: today in UTC].
-        #[arg(long, value_parser = release::parse_date)]
-        date: Option<time::Date>,
-        /// Skip `cargo publish --workspace --dry-run` (it reads the crates.io index).
-        #[arg(long)]
-        no_publish_check: bool,
-    },
+    Release(release::Options),
 }
 
 /// A `cargo` command (`$CARGO`, the one running the xtask, or `cargo`) run in `dir`.
@@ -76,22 +61,17 @@ pub(crate) fn describe(command: &Command) -> String {
 /// in the error if it fails); otherwise it goes to this process's stdout and stderr.
 pub(crate) fn exec(command: &mut Command, quiet: bool) -> Result<Output> {
     let what = describe(command);
+    command.stdin(Stdio::null());
+    // With the output inherited, `wait_with_output` returns it empty.
     let output = match quiet {
-        true => command.stdin(Stdio::null()).output(),
-        false => command.stdin(Stdio::null()).status().map(|status| Output {
-            status,
-            stdout: Vec::new(),
-            stderr: Vec::new(),
-        }),
+        true => command.output(),
+        false => command.spawn().and_then(Child::wait_with_output),
     };
     let output = output.map_err(|err| format!("cannot run `{what}`: {err}"))?;
     if !output.status.success() {
-        let stdout = String::from_utf8_lossy(&output.stdout);
+        let (status, stdout) = (output.status, String::from_utf8_lossy(&output.stdout));
         let stderr = String::from_utf8_lossy(&output.stderr);
-        return Err(format!(
-            "`{what}` failed ({})\n{stdout}{stderr}",
-            output.status
-        ));
+        return Err(format!("`{what}` failed ({status})\n{stdout}{stderr}"));
     }
     Ok(output)
 }
@@ -101,20 +81,7 @@ fn main() -> ExitCode {
     let root = xtask.parent().unwrap_or(xtask);
     let result = match Cli::parse() {
         Cli::Ci { steps } => Ok(ci::main(root, &steps)),
-        Cli::Release {
-            version,
-            execute,
-            date,
-            no_publish_check,
-        } => {
-            let options = release::Options {
-                target: version,
-                execute,
-                date: date.unwrap_or_else(|| time::OffsetDateTime::now_utc().date()),
-                publish_check: !no_publish_check,
-                quiet: false,
-                semver_checks_env: Vec::new(),
-            };
+        Cli::Release(options) => {
             release::run(root, &options, &mut std::io::stdout()).map(|()| true)
         }
     };
@@ -133,23 +100,13 @@ fn main() -> ExitCode {
 /// its own tables; an unpublished `xtask` 0.0.0; a `CHANGELOG.md`.
 #[cfg(test)]
 pub(crate) fn fixture() -> tempfile::TempDir {
-    fn copy(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).unwrap();
-        for entry in std::fs::read_dir(from).unwrap() {
-            let entry = entry.unwrap();
-            let (from, to) = (entry.path(), to.join(entry.file_name()));
-            if from.is_dir() {
-                copy(&from, &to);
-            } else {
-                std::fs::copy(from, to).unwrap();
-            }
-        }
-    }
     let dir = tempfile::tempdir().unwrap();
-    copy(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixture"),
-        dir.path(),
-    );
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixture/.");
+    exec(
+        Command::new("cp").arg("-R").arg(fixture).arg(dir.path()),
+        true,
+    )
+    .unwrap();
     exec(
         &mut cargo(dir.path(), &["generate-lockfile", "--offline"]),
         true,
@@ -178,32 +135,17 @@ mod tests {
     fn parses_the_command_line() {
         Cli::command().debug_assert();
         let parse = |line: &str| Cli::try_parse_from(line.split(' '));
-        let Ok(Cli::Ci { steps }) = parse("xtask ci doc fmt") else {
-            panic!("not ci")
-        };
-        assert_eq!(steps, ["doc", "fmt"]);
+        let ci = parse("xtask ci doc fmt").unwrap();
+        assert_eq!(format!("{ci:?}"), r#"Ci { steps: ["doc", "fmt"] }"#);
         let release = parse("xtask release minor --execute --date 2025-03-04").unwrap();
-        let Cli::Release {
-            version,
-            execute,
-            date,
-            no_publish_check,
-        } = release
-        else {
-            panic!("not release")
-        };
-        assert!(version == "minor" && execute && !no_publish_check);
-        assert_eq!(date.unwrap().to_string(), "2025-03-04");
-        for bad in [
-            "xtask ci lint",
-            "xtask release",
-            "xtask release 1.2",
-            "xtask release patch minor",
-            "xtask release patch --date 2025-02-30",
-            "xtask release patch --force",
-            "xtask deploy",
-        ] {
-            assert!(parse(bad).is_err(), "{bad} should be rejected");
+        let expected = r#"target: "minor", execute: true, date: Some(2025-03-04), no_"#;
+        assert!(format!("{release:?}").contains(expected), "{release:?}");
+        let bad = "ci lint,release,release 1.2,release patch minor,release patch --force,deploy";
+        for bad in bad.split(',').chain(["release patch --date 2025-02-30"]) {
+            assert!(
+                parse(&format!("xtask {bad}")).is_err(),
+                "{bad} should be rejected"
+            );
         }
     }
 }

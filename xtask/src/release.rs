@@ -39,25 +39,32 @@ pub(crate) fn check_target(target: &str) -> Result<String> {
 pub(crate) fn parse_date(text: &str) -> Result<Date> {
     let format = time::format_description::parse("[year]-[month]-[day]");
     let date = format.map(|format| Date::parse(text, &format));
-    date.ok()
-        .and_then(Result::ok)
-        .ok_or(format!("invalid date `{text}`: not a YYYY-MM-DD"))
+    date.ok().and_then(Result::ok).ok_or(format!(
+        "invalid date `{text}`: expected an existing YYYY-MM-DD"
+    ))
 }
 
 /// What `release` does.
-#[derive(Debug)]
+#[derive(Debug, clap::Args)]
 pub(crate) struct Options {
-    /// The version asked for (see [`resolve`]).
+    /// The version: X.Y.Z, or patch, minor or major from the current one.
+    #[arg(value_parser = check_target, value_name = "X.Y.Z|patch|minor|major")]
     pub(crate) target: String,
-    /// Apply the plan (otherwise only print it).
+    /// Edit the manifests and CHANGELOG.md (on a clean `main`), update Cargo.lock, run
+    /// `cargo semver-checks` when installed and `cargo publish --workspace --dry-run`.
+    #[arg(long)]
     pub(crate) execute: bool,
-    /// The date of the release heading.
-    pub(crate) date: Date,
-    /// Run `cargo publish --workspace --dry-run`.
-    pub(crate) publish_check: bool,
+    /// The date of the changelog heading, YYYY-MM-DD [default: today in UTC].
+    #[arg(long, value_parser = parse_date)]
+    pub(crate) date: Option<Date>,
+    /// Skip `cargo publish --workspace --dry-run` (it reads the crates.io index).
+    #[arg(long)]
+    pub(crate) no_publish_check: bool,
     /// Capture the output of the commands and write it to `out` (the tests).
+    #[arg(skip)]
     pub(crate) quiet: bool,
     /// More environment for `cargo semver-checks` (the tests point it at a stand-in).
+    #[arg(skip)]
     pub(crate) semver_checks_env: Vec<(&'static str, OsString)>,
 }
 
@@ -65,6 +72,7 @@ pub(crate) struct Options {
 #[derive(Debug)]
 struct Plan {
     root: PathBuf,
+    date: Date,
     current: Version,
     new: Version,
     /// The crates `cargo publish --workspace` publishes.
@@ -73,6 +81,7 @@ struct Plan {
     edits: Vec<(PathBuf, Vec<String>, String)>,
     /// Whether the changelog has an earlier release, whose API `cargo semver-checks` compares.
     released_before: bool,
+    /// What to look at in the changelog.
     warnings: Vec<String>,
 }
 
@@ -92,9 +101,11 @@ impl Bump<'_> {
         match item.as_str() {
             Some(old) if old == new => return Ok(()),
             Some(old) if old == current => {}
-            old => {
+            _ => {
+                let old = item.to_string();
+                let old = old.trim();
                 return Err(format!(
-                    "{what} is {old:?}, not the lockstep version \"{current}\""
+                    "{what} is {old}, not the lockstep version \"{current}\""
                 ));
             }
         }
@@ -108,8 +119,8 @@ impl Bump<'_> {
         Ok(())
     }
 
-    /// Bumps the `version` of the entries of the dependency tables in `table` that point by path
-    /// at a lockstep crate (an entry with a path only is stripped by `cargo publish`).
+    /// Bumps the `version` of the entries of the dependency tables in `table` that name a
+    /// lockstep crate (an entry with a path only, stripped by `cargo publish`, has none).
     fn requirements(&mut self, table: &mut dyn TableLike, prefix: &str) -> Result<()> {
         for kind in ["dependencies", "dev-dependencies", "build-dependencies"] {
             let deps = table.get_mut(kind).and_then(Item::as_table_like_mut);
@@ -130,10 +141,11 @@ impl Bump<'_> {
 
 /// Reads and parses a manifest for editing.
 fn read_manifest(path: &Path) -> Result<DocumentMut> {
-    let text = std::fs::read_to_string(path).map_err(|err| format!("{}: {err}", path.display()));
-    text?
+    let error = |err: &dyn std::fmt::Display| format!("{}: {err}", path.display());
+    std::fs::read_to_string(path)
+        .map_err(|e| error(&e))?
         .parse()
-        .map_err(|err| format!("{}: {err}", path.display()))
+        .map_err(|e| error(&e))
 }
 
 /// Computes the release plan for the workspace at `root`.
@@ -169,28 +181,22 @@ fn plan(root: &Path, target: &str, date: Date) -> Result<Plan> {
             "the published crates share {current}, but {name} is {version}"
         ));
     }
+    let lockstep = members.iter().filter(|p| p.version == current);
     let mut bump = Bump {
-        lockstep: members
-            .iter()
-            .filter(|p| p.version == current)
-            .map(|p| &*p.name)
-            .collect(),
+        lockstep: lockstep.map(|p| p.name.as_str()).collect(),
         current: current.to_string(),
         new: new.to_string(),
         changes: Vec::new(),
     };
-    if let Some(version) = workspace
+    let version = workspace
         .get_mut("package")
-        .and_then(|p| p.get_mut("version"))
-    {
+        .and_then(|p| p.get_mut("version"));
+    if let Some(version) = version {
         bump.set(version, "[workspace.package] version")?;
     }
     bump.requirements(workspace, "workspace.")?;
-    let mut edits = vec![(
-        root_manifest.clone(),
-        bump.changes.split_off(0),
-        doc.to_string(),
-    )];
+    let changes = bump.changes.split_off(0);
+    let mut edits = vec![(root_manifest.clone(), changes, doc.to_string())];
     for member in members.iter().filter(|p| p.manifest_path != root_manifest) {
         let path = member.manifest_path.clone().into_std_path_buf();
         let mut doc = read_manifest(&path)?;
@@ -215,11 +221,7 @@ fn plan(root: &Path, target: &str, date: Date) -> Result<Plan> {
     if !changelog::has_section(&text, &new) {
         let rolled = changelog::roll(&text, &current, &new, date);
         let rolled = rolled.map_err(|err| format!("{CHANGELOG}: {err}"))?;
-        warnings = rolled
-            .warnings
-            .iter()
-            .map(|w| format!("{CHANGELOG}: {w}"))
-            .collect();
+        warnings = rolled.warnings;
         edits.push((path, rolled.changes, rolled.text));
     } else if new != current {
         return Err(format!(
@@ -232,6 +234,7 @@ fn plan(root: &Path, target: &str, date: Date) -> Result<Plan> {
         published: published.iter().map(|p| p.name.clone()).collect(),
         released_before: changelog::released_before(&text, &new),
         root,
+        date,
         current,
         new,
         edits,
@@ -249,9 +252,8 @@ fn git(root: &Path, args: &[&str]) -> Result<String> {
 /// there are files to edit.
 fn git_problem(root: &Path, will_edit: bool) -> Option<String> {
     let from_main = "releases are cut from `main`";
-    let problem = match git(root, &["branch", "--show-current"]) {
+    let problem = match git(root, &["rev-parse", "--abbrev-ref", "HEAD"]) {
         Ok(branch) if branch == "main" => None,
-        Ok(branch) if branch.is_empty() => Some(format!("{from_main}, and HEAD is detached")),
         Ok(branch) => Some(format!("{from_main}, and this is `{branch}`")),
         Err(err) => Some(format!("not a git work tree: {err}")),
     };
@@ -266,7 +268,8 @@ fn git_problem(root: &Path, will_edit: bool) -> Option<String> {
 
 /// Plans the release and, with `--execute`, applies it.
 pub(crate) fn run(root: &Path, options: &Options, out: &mut dyn Write) -> Result<()> {
-    let plan = plan(root, &options.target, options.date)?;
+    let today = || time::OffsetDateTime::now_utc().date();
+    let plan = plan(root, &options.target, options.date.unwrap_or_else(today))?;
     let (mut steps, mut skipped) = (Vec::new(), Vec::new());
     if plan.root.join("Cargo.lock").is_file() {
         steps.push(cargo(&plan.root, &["update", "--workspace", "--offline"]));
@@ -277,32 +280,30 @@ pub(crate) fn run(root: &Path, options: &Options, out: &mut dyn Write) -> Result
         command
     };
     if !plan.released_before {
-        skipped.push("cargo semver-checks: skipped, a first release has no API to compare with");
-    } else if exec(&mut semver_checks("--version"), true).is_err() {
         skipped.push(
-            "cargo semver-checks: not installed, skipped (cargo install cargo-semver-checks)",
+            "cargo semver-checks: skipped, a first release has no API to compare with".into(),
         );
+    } else if exec(&mut semver_checks("--version"), true).is_err() {
+        let install = "cargo install cargo-semver-checks";
+        skipped.push(format!(
+            "cargo semver-checks: not installed, skipped ({install})"
+        ));
     } else {
         steps.push(semver_checks("--workspace"));
     }
-    if options.publish_check {
+    if !options.no_publish_check {
         let args = ["publish", "--workspace", "--dry-run", "--allow-dirty"];
         steps.push(cargo(&plan.root, &args));
     } else {
-        skipped.push("cargo publish --workspace --dry-run: skipped (--no-publish-check)");
+        skipped.push("cargo publish --workspace --dry-run: skipped (--no-publish-check)".into());
     }
     let git = git_problem(&plan.root, !plan.edits.is_empty());
-    let _ = write!(
-        out,
-        "{}",
-        describe_plan(&plan, options, &steps, &skipped, &git)
-    );
-    match (options.execute, git) {
-        (false, _) => return Ok(()),
-        (true, Some(git)) => {
-            return Err(format!("refusing to release: {git}\nnothing was changed"));
-        }
-        (true, None) => {}
+    let then: Vec<String> = steps.iter().map(describe).chain(skipped).collect();
+    let _ = out.write_all(describe_plan(&plan, options.execute, &then, &git).as_bytes());
+    if !options.execute {
+        return Ok(());
+    } else if let Some(git) = git {
+        return Err(format!("refusing to release: {git}\nnothing was changed"));
     }
 
     for (path, _, text) in &plan.edits {
@@ -334,54 +335,36 @@ pub(crate) fn run(root: &Path, options: &Options, out: &mut dyn Write) -> Result
 
 /// A path relative to the workspace root, for messages.
 fn relative(plan: &Plan, path: &Path) -> String {
-    path.strip_prefix(&plan.root)
-        .unwrap_or(path)
-        .display()
-        .to_string()
+    let path = path.strip_prefix(&plan.root).unwrap_or(path);
+    path.display().to_string()
 }
 
 /// The plan as text.
-fn describe_plan(
-    plan: &Plan,
-    options: &Options,
-    steps: &[Command],
-    skipped: &[&str],
-    git: &Option<String>,
-) -> String {
+fn describe_plan(plan: &Plan, execute: bool, then: &[String], git: &Option<String>) -> String {
     let (current, new) = (&plan.current, &plan.new);
     let mut text = if plan.edits.is_empty() {
         format!("Already at {new}: the manifests have it and {CHANGELOG} has its section. ")
             + "No file to edit.\n"
     } else {
-        let mode = match options.execute {
+        let mode = match execute {
             true => "applying",
             false => "dry run; add --execute to apply",
         };
-        let mut text = format!("Release plan ({mode})\n  version: {current} -> {new}\n");
-        text += &format!("  date:    {}\n", options.date);
-        text += &format!(
-            "  published: {}\n\nFiles to edit:\n",
-            plan.published.join(", ")
+        let (date, published) = (plan.date, plan.published.join(", "));
+        let mut text = format!(
+            "Release plan ({mode})\n  version: {current} -> {new}\n  date:    {date}\n  \
+             published: {published}\n\nFiles to edit:\n"
         );
         for (path, changes, _) in &plan.edits {
-            text += &format!(
-                "  {}\n    {}\n",
-                relative(plan, path),
-                changes.join("\n    ")
-            );
+            let (path, changes) = (relative(plan, path), changes.join("\n    "));
+            text += &format!("  {path}\n    {changes}\n");
         }
         text
     };
-    text += "\nThen (with --execute):\n";
-    for line in steps
-        .iter()
-        .map(describe)
-        .chain(skipped.iter().map(|s| s.to_string()))
-    {
-        text += &format!("  {line}\n");
-    }
+    text += &format!("\nThen (with --execute):\n  {}\n", then.join("\n  "));
     if !plan.warnings.is_empty() {
-        text += &format!("\nWarnings:\n  - {}\n", plan.warnings.join("\n  - "));
+        let warnings = plan.warnings.join("\n  - ");
+        text += &format!("\n{CHANGELOG} warnings:\n  - {warnings}\n");
     }
     if let Some(git) = git {
         text += &format!("\n--execute refuses to run:\n  - {git}\n");
@@ -397,8 +380,8 @@ mod tests {
         Options {
             target: target.into(),
             execute,
-            date: parse_date("2025-03-04").unwrap(),
-            publish_check: false,
+            date: parse_date("2025-03-04").ok(),
+            no_publish_check: true,
             quiet: true,
             // No `cargo-semver-checks`, whatever this machine has installed.
             semver_checks_env: vec![("PATH", "".into()), ("CARGO_HOME", "/nonexistent".into())],
@@ -528,7 +511,7 @@ mod tests {
         edit(core, "version = \"0.1.5\"", "version.workspace = true");
         edit("crates/client/Cargo.toml", "\"0.1.0\" }", "\"^0.1\" }");
         let err = error("0.3.0");
-        assert!(err.contains("[dev-dependencies] demo-core version is Some(\"^0.1\"), not the"));
+        assert!(err.contains("[dev-dependencies] demo-core version is \"^0.1\", not the"));
     }
 
     #[test]
@@ -594,7 +577,7 @@ mod tests {
     fn publish_dry_run_packages_the_crates_in_order() {
         let dir = fixture();
         let mut options = options("minor", true);
-        options.publish_check = true;
+        options.no_publish_check = false;
         let (result, out) = release(dir.path(), &options);
         result.unwrap();
         let core = out.find("Packaging demo-core v0.2.0").unwrap();
@@ -603,7 +586,7 @@ mod tests {
     }
 
     #[test]
-    fn targets_and_dates() {
+    fn targets() {
         let current = Version::new(0, 9, 3);
         let resolve = |target: &str| resolve(target, &current).unwrap().to_string();
         assert_eq!(resolve("patch") + " " + &resolve("minor"), "0.9.4 0.10.0");
@@ -612,7 +595,5 @@ mod tests {
             "1.0.0 1.0.0-rc.1"
         );
         assert!(check_target("0.3").is_err() && check_target("next").is_err());
-        assert!(parse_date("2024-02-29").is_ok() && parse_date("2023-02-29").is_err());
-        assert!(parse_date("2024-1-01").is_err() && parse_date("2024/01/01").is_err());
     }
 }
