@@ -68,3 +68,67 @@ pub(crate) async fn serve(args: Vec<String>) -> Result<Exit, Failure> {
     .map_err(|e| Failure::config(with_causes(&e)))?;
     Ok(Exit::Success)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use clap::Parser as _;
+
+    use super::Serve;
+
+    fn parse(args: &[&str]) -> Serve {
+        let argv = std::iter::once("tim emulator serve").chain(args.iter().copied());
+        match Serve::try_parse_from(argv) {
+            Ok(serve) => serve,
+            Err(e) => panic!("{args:?}: {e}"),
+        }
+    }
+
+    #[test]
+    fn the_guard_and_the_save_interval_come_through() {
+        let serve = parse(&[
+            "--state-file",
+            "/nonexistent-dir/state.json",
+            "--save-interval-ms",
+            "250",
+            "--header-timeout-ms",
+            "1500",
+            "--body-timeout-ms",
+            "2500",
+            "--idle-timeout-ms",
+            "3500",
+            "--max-buffered-body-mib",
+            "3",
+        ]);
+        let config = match serve.args.config() {
+            Ok(config) => config,
+            Err(e) => panic!("{e}"),
+        };
+        assert_eq!(config.save_interval, Duration::from_millis(250));
+        assert_eq!(
+            config.state_file.as_deref(),
+            Some(std::path::Path::new("/nonexistent-dir/state.json"))
+        );
+        assert_eq!(config.header_timeout, Duration::from_millis(1500));
+        assert_eq!(config.body_timeout, Duration::from_millis(2500));
+        assert_eq!(config.idle_timeout, Duration::from_millis(3500));
+        assert_eq!(config.max_buffered_body_bytes, 3 << 20);
+        // A zero timeout is refused by the parser, naming the flag.
+        let argv = ["tim emulator serve", "--header-timeout-ms", "0"];
+        let Err(e) = Serve::try_parse_from(argv) else {
+            panic!("a zero header timeout was accepted");
+        };
+        assert!(e.to_string().contains("--header-timeout-ms"), "{e}");
+    }
+
+    #[test]
+    fn an_empty_secret_key_is_refused() {
+        let serve = parse(&["--sdkappid", "1600000000", "--secret-key", ""]);
+        let Err(e) = serve.args.config() else {
+            panic!("an empty key was accepted");
+        };
+        assert!(e.to_string().contains("secret key"), "{e}");
+        assert!(e.to_string().contains("empty"), "{e}");
+    }
+}
