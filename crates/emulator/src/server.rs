@@ -33,7 +33,7 @@ use crate::callback::{CallbackEntry, CallbackHub};
 use crate::config::{AppCredentials, Config, RelationshipLimits};
 use crate::error::Error;
 use crate::fault::{FaultKind, FaultState, Faults};
-use crate::handlers::{self, Answer, Context, Parsed};
+use crate::handlers::{self, Answer, Context, Held, Request as Handled};
 use crate::journal::{Journal, JournalEntry, redact_query};
 use crate::persist;
 use crate::rate::RateLimiter;
@@ -1089,19 +1089,19 @@ async fn process(
     admin: &str,
     body: &[u8],
 ) -> Answer {
-    let parsed = match handlers::parse(endpoint, body, &shared.limits) {
-        Ok(parsed) => parsed,
+    let request = match handlers::parse(endpoint, body, &shared.limits) {
+        Ok(request) => request,
         Err(fail) => return Answer::fail(fail),
     };
-    if let Parsed::FriendAdd(req) = &parsed {
-        if !shared.write_latency.is_zero() {
-            return friend_add_slow(shared, sdkappid, admin, req, &parsed).await;
+    if !shared.write_latency.is_zero() {
+        if let Some(held) = request.held_sender() {
+            return write_held(shared, sdkappid, admin, &*request, held).await;
         }
     }
-    apply(shared, sdkappid, admin, &parsed)
+    apply(shared, sdkappid, admin, &*request)
 }
 
-fn apply(shared: &Shared, sdkappid: u64, admin: &str, parsed: &Parsed) -> Answer {
+fn apply(shared: &Shared, sdkappid: u64, admin: &str, request: &dyn Handled) -> Answer {
     let ctx = Context {
         limits: &shared.limits,
         sensitive_words: &shared.sensitive_words,
@@ -1112,7 +1112,7 @@ fn apply(shared: &Shared, sdkappid: u64, admin: &str, parsed: &Parsed) -> Answer
     let reply = {
         let mut state = lock(&shared.state);
         let app = state.apps.entry(sdkappid).or_default();
-        let (reply, callback) = handlers::apply(parsed, app, &ctx);
+        let (reply, callback) = handlers::apply(request, app, &ctx);
         // Queued under the state lock: callbacks leave in the order of the changes. Never waits.
         if let (Some(hub), Some(event)) = (&shared.callbacks, callback) {
             hub.enqueue(sdkappid, event);
@@ -1136,36 +1136,35 @@ impl Drop for WriterGuard<'_> {
     }
 }
 
-/// friend_add with a write latency: the `From_Account` is held for the latency, and a second
-/// friend_add for it meanwhile gets 30008 for every item.
-async fn friend_add_slow(
+/// A write with a write latency: its `From_Account` is held for the latency, and a second write
+/// for it meanwhile gets 30008 for every item.
+async fn write_held(
     shared: &Shared,
     sdkappid: u64,
     admin: &str,
-    req: &FriendAdd,
-    parsed: &Parsed,
+    request: &dyn Handled,
+    held: Held<'_>,
 ) -> Answer {
     let exists = lock(&shared.state)
         .apps
         .get(&sdkappid)
-        .is_some_and(|app| app.accounts.contains_key(&req.from_account));
+        .is_some_and(|app| app.accounts.contains_key(held.sender));
     if !exists {
-        return Answer::fail(handlers::from_not_found(Endpoint::FriendAdd));
+        return Answer::fail(held.not_found);
     }
-    let key = (sdkappid, req.from_account.clone());
+    let key = (sdkappid, held.sender.to_owned());
     if !lock(&shared.writers).insert(key.clone()) {
-        return handlers::friend_add_all(
-            req,
-            ErrorCode::SNS_WRITE_CONFLICT,
-            "Err_SNS_FriendAdd_Write_Conflict",
-        );
+        let (code, info) = (ErrorCode::SNS_WRITE_CONFLICT, held.conflict_info);
+        return request
+            .every_item(code, info)
+            .unwrap_or_else(|| Answer::fail((code, info.into())));
     }
     let _guard = WriterGuard {
         writers: &shared.writers,
         key: Some(key),
     };
     tokio::time::sleep(shared.write_latency).await;
-    apply(shared, sdkappid, admin, parsed)
+    apply(shared, sdkappid, admin, request)
 }
 
 fn json(body: Bytes, promised_len: Option<usize>) -> Response<Body> {

@@ -1,0 +1,49 @@
+//! `v4/sns/friend_delete`.
+
+use tencent_im_protocol::callback::{CallbackEvent, CallbackFriendDelete};
+use tencent_im_protocol::sns::{DeleteType, FriendDelete, FriendDeleteResponse};
+use tencent_im_protocol::{Command, ErrorCode};
+
+use super::{
+    Context, Deferred, Fail, Request, SNS_DECODE_ERR, Serve, count_ok, decode, pairs, sns_not_found,
+};
+use crate::config::RelationshipLimits;
+use crate::state::AppState;
+
+impl Serve for FriendDelete {
+    fn parse(body: &[u8], _limits: &RelationshipLimits) -> Result<Self, Fail> {
+        let req: FriendDelete = decode(body, SNS_DECODE_ERR)?;
+        if !count_ok(req.to_accounts.len(), Self::MAX_ITEMS.unwrap_or(usize::MAX)) {
+            return Err((
+                ErrorCode::SNS_BAD_REQUEST,
+                "Err_SNS_FriendDelete_Item_Num_Invalid".into(),
+            ));
+        }
+        Ok(req)
+    }
+}
+
+impl Request for FriendDelete {
+    fn apply(
+        &self,
+        app: &mut AppState,
+        _: &Context<'_>,
+        written: &mut Vec<(String, String)>,
+    ) -> Deferred {
+        if !app.accounts.contains_key(&self.from_account) {
+            return Deferred::fail(sns_not_found("Err_SNS_FriendDelete_From_Account_Not_Exist"));
+        }
+        let both = self.delete_type != Some(DeleteType::Single);
+        let mut response = FriendDeleteResponse::default();
+        response.result_items = self
+            .to_accounts
+            .iter()
+            .map(|to| app.delete_friend(&self.from_account, to, both, written))
+            .collect();
+        Deferred::ok(response)
+    }
+
+    fn callback(&self, written: &[(String, String)], _: &Context<'_>) -> Option<CallbackEvent> {
+        Some(CallbackFriendDelete::new(pairs(written)).into())
+    }
+}
