@@ -18,7 +18,8 @@ pub struct JournalEntry {
     pub path: String,
     /// The query string with the `usersig` value replaced by `<redacted>`.
     pub query: String,
-    /// The request body (invalid UTF-8 replaced).
+    /// The request body (invalid UTF-8 replaced); past [`JOURNAL_BODY_MAX_BYTES`], its start
+    /// and how long it was, e.g. `{"From_Account":… (1048576 bytes in all)`.
     pub body: String,
     /// The HTTP status sent; 0 when the connection was dropped before the response.
     pub status: u16,
@@ -30,6 +31,22 @@ pub struct JournalEntry {
 
 /// The text that replaces a UserSig in the journal.
 pub const REDACTED: &str = "<redacted>";
+
+/// How much of a request body the journal keeps: 64 KiB. The journal holds up to
+/// `journal_capacity` entries; whole bodies of up to 8 MiB each would let a client pin
+/// gigabytes.
+pub const JOURNAL_BODY_MAX_BYTES: usize = 64 << 10;
+
+/// The journal's text of `body`: all of it up to [`JOURNAL_BODY_MAX_BYTES`], else its start and
+/// its length.
+pub(crate) fn body_text(body: &[u8]) -> String {
+    if body.len() <= JOURNAL_BODY_MAX_BYTES {
+        return String::from_utf8_lossy(body).into_owned();
+    }
+    let mut text = String::from_utf8_lossy(&body[..JOURNAL_BODY_MAX_BYTES]).into_owned();
+    text.push_str(&format!("… ({} bytes in all)", body.len()));
+    text
+}
 
 /// `query` with the value of every `usersig` parameter (any letter case) replaced by
 /// `<redacted>`.
@@ -110,6 +127,24 @@ mod tests {
         );
         assert_eq!(redact_query(""), "");
         assert!(!redact_query("a=1&usersig=secret*sig_").contains("secret"));
+    }
+
+    #[test]
+    fn a_long_body_is_kept_in_part_with_its_length() {
+        assert_eq!(body_text(b"{}"), "{}");
+        let long = vec![b'x'; JOURNAL_BODY_MAX_BYTES + 10];
+        let text = body_text(&long);
+        assert!(text.starts_with("xxx"));
+        assert!(
+            text.ends_with(&format!("… ({} bytes in all)", long.len())),
+            "{}",
+            &text[text.len() - 40..]
+        );
+        assert!(text.len() < JOURNAL_BODY_MAX_BYTES + 40);
+        // A cut in the middle of a character is replaced, not a panic.
+        let mut utf8 = vec![b'a'; JOURNAL_BODY_MAX_BYTES - 1];
+        utf8.extend_from_slice("é and more".as_bytes());
+        assert!(body_text(&utf8).contains('\u{fffd}'));
     }
 
     #[test]

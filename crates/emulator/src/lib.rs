@@ -35,7 +35,7 @@ pub use config::{
 };
 pub use error::Error;
 pub use fault::{FaultKind, Faults};
-pub use journal::{JournalEntry, REDACTED, redact_query};
+pub use journal::{JOURNAL_BODY_MAX_BYTES, JournalEntry, REDACTED, redact_query};
 pub use persist::{load_state, save_state};
 pub use server::Emulator;
 pub use state::{Account, AppState, Friend, Pending, StateSnapshot};

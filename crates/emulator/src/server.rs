@@ -824,8 +824,11 @@ async fn read_body<'a>(
         }
     }
     let deadline = Instant::now() + shared.body_timeout;
+    // The whole body in one frame is kept as it is; in several, gathered into one buffer of the
+    // announced size.
     let mut first: Option<Bytes> = None;
     let mut rest: Vec<u8> = Vec::new();
+    let capacity = declared.map_or(0, |n| usize::try_from(n).unwrap_or(0));
     let mut len = 0usize;
     loop {
         let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
@@ -846,6 +849,7 @@ async fn read_body<'a>(
             None if rest.is_empty() => first = Some(data),
             _ => {
                 if let Some(first) = first.take() {
+                    rest.reserve_exact(capacity.max(first.len() + data.len()));
                     rest.extend_from_slice(&first);
                 }
                 rest.extend_from_slice(&data);
@@ -901,7 +905,7 @@ async fn handle(
             method: method.to_string(),
             path: path.clone(),
             query: redact_query(&query),
-            body: String::from_utf8_lossy(body).into_owned(),
+            body: crate::journal::body_text(body),
             status,
             error_code: code.map(ErrorCode::get),
             fault,
