@@ -9,6 +9,11 @@
 //! rate limit (60007), body decoding (60003, 60015, the service's "bad request" code) and the
 //! command itself. With [`Config::callback`], a command that changed the state then queues its
 //! after-callback, which one task POSTs to the callback URL ([`Emulator::callbacks`]).
+//!
+//! Routing, the auth chain and the rate limit read the URL alone, before a byte of the body is
+//! read; each connection has header, body and keep-alive idle timeouts, and the body bytes held
+//! across connections are bounded ([`Config::max_buffered_body_bytes`]). With
+//! [`Config::state_file`], the state is saved every [`Config::save_interval`] while it changes.
 
 mod auth;
 mod blocking;
