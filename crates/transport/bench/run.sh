@@ -27,8 +27,8 @@ fi
 mkdir -p "$TMP/body"
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
   -addext subjectAltName=IP:127.0.0.1 -addext basicConstraints=critical,CA:FALSE -keyout "$TMP/key.pem" -out "$TMP/cert.pem" 2>/dev/null
-cargo bench -q -p tencent-im-transport --bench throughput --no-run
-BIN=$(ls -t target/release/deps/throughput-* | grep -v '\.d$' | head -1)
+BIN=$(cargo bench -p tencent-im-transport --bench throughput --no-run 2>&1 | sed -n 's/.*Executable .*(\(.*\))$/\1/p' | tail -1)
+[ -x "$BIN" ] || { echo "cannot build the throughput bench" >&2; exit 1; }
 SIG=$(TIM_SECRET_KEY=bench-key cargo run -q --release -p tencent-im-usersig --example generate -- 1400000000 administrator 86400 | tail -1)
 QUERY="sdkappid=1400000000&identifier=administrator&usersig=$SIG&random=12345&contenttype=json"
 export QUERY TIM_BENCH_CA="$TMP/cert.pem"
