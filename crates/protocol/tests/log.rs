@@ -786,6 +786,82 @@ fn stats_count_records_endpoints_and_failures() {
     assert_eq!((records, replies, failures), (6, 3, 1));
     let failures: Vec<_> = stats.failures.iter().map(|(c, n)| (c.get(), *n)).collect();
     assert_eq!(failures, [(60007, 1), (70001, 1), (70009, 1)]);
+    // Line 1's friend_add reply: bob added, carol pending; line 4's bare reply: erin added.
+    let codes: Vec<_> = stats
+        .result_codes
+        .iter()
+        .map(|(c, n)| (c.get(), *n))
+        .collect();
+    assert_eq!(codes, [(0, 2), (30539, 1)]);
+    assert_eq!((friend_add.items, friend_add.item_failures), (2, 1));
+    assert_eq!(
+        (
+            stats.unknown_endpoint.items,
+            stats.unknown_endpoint.item_failures
+        ),
+        (1, 0)
+    );
+}
+
+#[test]
+fn stats_count_every_item_code_of_every_reply() {
+    // friend_check's InfoItem, a reply with more distinct codes than a record keeps, an
+    // exchange whose request carries a ResultItem-named key (not a reply: not counted), items
+    // that are not objects with an integer code, and a whole-request failure with items.
+    let log = concat!(
+        r#"{"api":"sns/friend_check","response":{"InfoItem":[{"To_Account":"b","ResultCode":0},{"To_Account":"c","ResultCode":30001}],"ActionStatus":"OK","ErrorCode":0}}"#,
+        "\n",
+        r#"{"ResultItem":[{"ResultCode":1},{"ResultCode":2},{"ResultCode":3},{"ResultCode":4},{"ResultCode":5},{"ResultCode":2},{"ResultCode":0}],"ActionStatus":"OK","ErrorCode":0}"#,
+        "\n",
+        r#"{"api":"sns/friend_add","request":{"ResultItem":[{"ResultCode":9}]},"response":null}"#,
+        "\n",
+        r#"{"ResultItem":[null,"x",{"ResultCode":"7"},{"ResultInfo":""},{"ResultCode":1.0}],"ActionStatus":"OK","ErrorCode":0}"#,
+        "\n",
+        r#"{"ResultItem":[{"ResultCode":30001}],"ActionStatus":"FAIL","ErrorCode":90000}"#,
+        "\n",
+    );
+    let mut stats = LogStats::default();
+    let mut streamed = LogStats::default();
+    for item in read_log(log) {
+        stats.add(&item);
+    }
+    let mut reader = LogReader::new(log.as_bytes());
+    while let Some(item) = reader.next_record() {
+        streamed.add(&item);
+    }
+    assert_eq!(streamed, stats);
+    let codes: Vec<_> = stats
+        .result_codes
+        .iter()
+        .map(|(c, n)| (c.get(), *n))
+        .collect();
+    assert_eq!(
+        codes,
+        [(0, 2), (1, 1), (2, 2), (3, 1), (4, 1), (5, 1), (30001, 2)]
+    );
+    let check = stats.endpoints[&Endpoint::FriendCheck];
+    assert_eq!((check.items, check.item_failures), (2, 1));
+    assert_eq!(stats.endpoints[&Endpoint::FriendAdd].items, 0);
+    let unknown = stats.unknown_endpoint;
+    assert_eq!((unknown.items, unknown.item_failures), (8, 7));
+}
+
+#[test]
+fn stats_of_parts_merge_into_the_stats_of_the_whole() {
+    let input = FIXTURE;
+    let count = |part: &[u8]| {
+        let mut stats = LogStats::default();
+        read_log(part).for_each(|item| stats.add(&item));
+        stats
+    };
+    let whole = count(input);
+    for (i, _) in input.iter().enumerate().filter(|(_, b)| **b == b'\n') {
+        // Line numbers differ, counts do not.
+        let (first, rest) = input.split_at(i + 1);
+        let mut merged = count(first);
+        merged.merge(&count(rest));
+        assert_eq!(merged, whole, "split after byte {i}");
+    }
 }
 
 /// Records of every shape, some of them cut short or with one byte changed, and random bytes,

@@ -49,6 +49,7 @@
 //! ```
 
 mod error;
+mod items;
 mod parse;
 mod reader;
 mod record;

@@ -1,6 +1,7 @@
 //! One pass over a log line's top-level object: the members that make a record, the reply
-//! envelope, and the keys that tell which endpoint a bare body belongs to. Every other value is
-//! skipped unread, and nothing is copied unless a string holds escapes.
+//! envelope, the per-item result codes, and the keys that tell which endpoint a bare body
+//! belongs to. Every other value is skipped unread, and nothing is copied unless a string holds
+//! escapes.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -13,9 +14,12 @@ use crate::endpoint::Endpoint;
 use crate::envelope::ActionStatus;
 use crate::error_code::ErrorCode;
 
+use super::items::{ItemArraySeed, ItemCodes, is_item_array};
 use super::record::EnvelopeRef;
 
 /// A top-level value: an object with what was found in it, or any other JSON value.
+// Returned once per line and taken apart at once: boxing the object would allocate per line.
+#[allow(clippy::large_enum_variant)]
 pub(super) enum TopLevel<'a> {
     Object(Members<'a>),
     Other,
@@ -54,6 +58,8 @@ pub(super) struct Members<'a> {
     code: Option<Scalar<'a>>,
     info: Option<Scalar<'a>>,
     display: Option<Scalar<'a>>,
+    /// The `ResultCode`s of `ResultItem` / `InfoItem`, as a reply carries them.
+    pub(super) items: ItemCodes,
     hint: Hint,
 }
 
@@ -158,6 +164,7 @@ impl<'de> Visitor<'de> for TopLevelVisitor {
                 Key::ErrorCode => m.code = Some(map.next_value_seed(ScalarSeed)?),
                 Key::ErrorInfo => m.info = Some(map.next_value_seed(ScalarSeed)?),
                 Key::ErrorDisplay => m.display = Some(map.next_value_seed(ScalarSeed)?),
+                Key::Items => map.next_value_seed(ItemArraySeed(&mut m.items))?,
                 Key::Endpoint(endpoint) => {
                     m.hint = m.hint.add(endpoint);
                     map.next_value::<IgnoredAny>()?;
@@ -214,6 +221,8 @@ enum Key {
     ErrorCode,
     ErrorInfo,
     ErrorDisplay,
+    /// `ResultItem` or `InfoItem`: a reply's item array.
+    Items,
     Endpoint(Endpoint),
     Other,
 }
@@ -256,7 +265,11 @@ impl Visitor<'_> for KeySeed {
     }
 
     fn visit_str<E: de::Error>(self, key: &str) -> Result<Key, E> {
-        Ok(Key::of(key))
+        Ok(if is_item_array(key) {
+            Key::Items
+        } else {
+            Key::of(key)
+        })
     }
 }
 

@@ -14,6 +14,7 @@ use crate::error::{ApiError, DecodeError, ReplyError};
 use crate::error_code::ErrorCode;
 
 use super::error::LogLineError;
+use super::items::ItemCodes;
 use super::parse::{self, TopLevel};
 
 /// The three shapes of a log record.
@@ -94,6 +95,7 @@ pub struct LogRecord<'a> {
     request: Option<&'a str>,
     response: Option<&'a str>,
     envelope: Option<EnvelopeRef<'a>>,
+    items: ItemCodes,
 }
 
 impl<'a> LogRecord<'a> {
@@ -113,6 +115,7 @@ impl<'a> LogRecord<'a> {
             request: None,
             response: None,
             envelope: None,
+            items: ItemCodes::default(),
         };
         if members.api.is_some() || members.request.is_present() || members.response.is_present() {
             let api = match members.api {
@@ -136,16 +139,15 @@ impl<'a> LogRecord<'a> {
             record.api = Some(api);
             record.request = members.request.json();
             record.response = members.response.json();
-            record.envelope = record
-                .response
-                .and_then(|response| match parse::parse(response) {
-                    Ok(TopLevel::Object(reply)) => reply.envelope(),
-                    Ok(TopLevel::Other) | Err(_) => None,
-                });
+            if let Some(Ok(TopLevel::Object(reply))) = record.response.map(parse::parse) {
+                record.items = reply.items;
+                record.envelope = reply.envelope();
+            }
         } else if members.looks_like_reply() {
             record.kind = RecordKind::Response;
             record.endpoint = members.inferred_endpoint();
             record.response = Some(json);
+            record.items = members.items;
             record.envelope = members.envelope();
         } else {
             record.endpoint = members.inferred_endpoint();
@@ -212,6 +214,12 @@ impl<'a> LogRecord<'a> {
     /// `ErrorCode` an integer).
     pub fn envelope(&self) -> Option<&EnvelopeRef<'a>> {
         self.envelope.as_ref()
+    }
+
+    /// Calls `f` with the per-item `ResultCode`s of the reply and how many items carry each (a
+    /// code may come more than once).
+    pub(super) fn for_each_item_code(&self, f: impl FnMut(ErrorCode, u64)) {
+        self.items.for_each(self.response, f);
     }
 
     /// Whether the record holds a reply reporting a whole-request failure.

@@ -1,4 +1,4 @@
-//! Counting a log's records per endpoint and its failures per code.
+//! Counting a log's records per endpoint, its failures per code and its items per result code.
 
 use std::collections::BTreeMap;
 
@@ -8,11 +8,12 @@ use crate::error_code::ErrorCode;
 use super::error::LogLineError;
 use super::record::{LogRecord, RecordKind};
 
-/// Counts of a log: records per kind and per endpoint, whole-request failures per code, and
-/// lines that are not records.
+/// Counts of a log: records per kind and per endpoint, whole-request failures per code, items
+/// per result code, and lines that are not records.
 ///
-/// Counting looks only at what reading a record already found, so it adds next to nothing to
-/// reading.
+/// Counting looks only at what reading a record already found (the item codes are read in the
+/// same pass as the line), so it adds next to nothing to reading. Counts of parts of a log read
+/// apart (e.g. by several threads) add up with [`merge`](Self::merge).
 ///
 /// ```
 /// use tencent_im_protocol::log::{LogStats, read_log};
@@ -22,15 +23,23 @@ use super::record::{LogRecord, RecordKind};
 ///     r#"{"From_Account":"alice","AddFriendItem":[]}"#, "\n",
 ///     r#"{"ActionStatus":"FAIL","ErrorCode":60007,"ErrorInfo":"rate limited"}"#, "\n",
 ///     "oops\n",
+///     r#"{"api":"sns/friend_add","response":{"ResultItem":["#,
+///     r#"{"To_Account":"bob","ResultCode":0},{"To_Account":"carol","ResultCode":30539}"#,
+///     r#"],"ActionStatus":"OK","ErrorCode":0}}"#, "\n",
 /// );
 /// let mut stats = LogStats::default();
 /// for item in read_log(log) {
 ///     stats.add(&item);
 /// }
-/// assert_eq!((stats.records, stats.requests, stats.responses, stats.bad_lines), (2, 1, 1, 1));
-/// assert_eq!(stats.endpoints[&Endpoint::FriendAdd].records, 1);
+/// assert_eq!((stats.records, stats.requests, stats.responses, stats.bad_lines), (3, 1, 1, 1));
+/// assert_eq!(stats.endpoints[&Endpoint::FriendAdd].records, 2);
 /// assert_eq!(stats.unknown_endpoint.failures, 1);
 /// assert_eq!(stats.failures[&ErrorCode::REST_RATE_LIMITED], 1);
+///
+/// let friend_add = stats.endpoints[&Endpoint::FriendAdd];
+/// assert_eq!((friend_add.items, friend_add.item_failures), (2, 1));
+/// assert_eq!(stats.result_codes[&ErrorCode::OK], 1);
+/// assert_eq!(stats.result_codes[&ErrorCode::SNS_PENDING], 1);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -51,6 +60,10 @@ pub struct LogStats {
     pub unknown_endpoint: EndpointStats,
     /// Whole-request failures per `ErrorCode`.
     pub failures: BTreeMap<ErrorCode, u64>,
+    /// Items of replies per `ResultCode` (0 included), over every record: the items of
+    /// `ResultItem` (friend_add, friend_delete, black_list_add, account_check) and of
+    /// friend_check's `InfoItem` that are objects with an integer `ResultCode`.
+    pub result_codes: BTreeMap<ErrorCode, u64>,
 }
 
 /// Counts of the records of one endpoint.
@@ -63,6 +76,21 @@ pub struct EndpointStats {
     pub replies: u64,
     /// Replies reporting a whole-request failure.
     pub failures: u64,
+    /// Items of replies with a `ResultCode` (see [`LogStats::result_codes`]).
+    pub items: u64,
+    /// Items whose `ResultCode` is not 0.
+    pub item_failures: u64,
+}
+
+impl EndpointStats {
+    /// Adds the counts of `other`.
+    pub fn merge(&mut self, other: &EndpointStats) {
+        self.records += other.records;
+        self.replies += other.replies;
+        self.failures += other.failures;
+        self.items += other.items;
+        self.item_failures += other.item_failures;
+    }
 }
 
 impl LogStats {
@@ -94,10 +122,52 @@ impl LogStats {
                 *self.failures.entry(envelope.error_code).or_default() += 1;
             }
         }
+        let result_codes = &mut self.result_codes;
+        record.for_each_item_code(|code, n| {
+            endpoint.items += n;
+            if !code.is_ok() {
+                endpoint.item_failures += n;
+            }
+            *result_codes.entry(code).or_default() += n;
+        });
     }
 
     /// Counts a line that is not a record.
     pub fn add_error(&mut self, _error: &LogLineError) {
         self.bad_lines += 1;
+    }
+
+    /// Adds the counts of `other`, e.g. those of another part of the log.
+    ///
+    /// ```
+    /// use tencent_im_protocol::log::{LogStats, read_log};
+    ///
+    /// let log = "{\"ActionStatus\":\"OK\",\"ErrorCode\":0}\n{}\noops\n";
+    /// let (first, rest) = log.split_at(log.find('\n').unwrap() + 1);
+    /// let count = |part: &str| {
+    ///     let mut stats = LogStats::default();
+    ///     read_log(part).for_each(|item| stats.add(&item));
+    ///     stats
+    /// };
+    /// let mut merged = count(first);
+    /// merged.merge(&count(rest));
+    /// assert_eq!(merged, count(log));
+    /// ```
+    pub fn merge(&mut self, other: &LogStats) {
+        self.records += other.records;
+        self.requests += other.requests;
+        self.responses += other.responses;
+        self.exchanges += other.exchanges;
+        self.bad_lines += other.bad_lines;
+        for (endpoint, counts) in &other.endpoints {
+            self.endpoints.entry(*endpoint).or_default().merge(counts);
+        }
+        self.unknown_endpoint.merge(&other.unknown_endpoint);
+        for (code, n) in &other.failures {
+            *self.failures.entry(*code).or_default() += n;
+        }
+        for (code, n) in &other.result_codes {
+            *self.result_codes.entry(*code).or_default() += n;
+        }
     }
 }
