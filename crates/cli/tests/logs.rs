@@ -210,3 +210,55 @@ fn an_empty_log_has_no_records() {
     assert_eq!(doc["records"], 0);
     assert_eq!(doc["bad_lines"], 0);
 }
+
+#[test]
+fn a_cut_last_line_is_named_truncated_and_every_item_code_counts() {
+    let dir = TempDir::new("logs");
+    // A reply with six distinct item codes, a line cut short in the middle of the log, and a
+    // last line cut off mid-record (no newline).
+    let six = r#"{"ResultItem":[{"ResultCode":0},{"ResultCode":30001},{"ResultCode":30010},{"ResultCode":30014},{"ResultCode":30539},{"ResultCode":30525},{"ResultCode":0}],"ActionStatus":"OK","ErrorCode":0}"#;
+    let text = format!(
+        "{six}\n{{\"api\":\"sns/friend_add\",\"response\":{{\"ResultItem\":[{{\"ResultCode\":0\n{}",
+        &LOG[..40]
+    );
+    let path = write(&dir, "cut.log", text.as_bytes());
+    let out = tim(None, &dir)
+        .args(["--json", "logs", "stats"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let doc = json(&out);
+    assert_eq!(doc["records"], 1, "{doc}");
+    assert_eq!(doc["bad_lines"], 2);
+    let codes = &doc["result_codes"];
+    assert_eq!(codes.as_object().unwrap().len(), 6, "{doc}");
+    assert_eq!(codes["0"], 2);
+    assert_eq!(codes["30525"], 1);
+    assert_eq!(doc["unknown_endpoint"]["items"], 7);
+    assert_eq!(doc["unknown_endpoint"]["item_failures"], 5);
+    let err = stderr(&out);
+    assert!(
+        err.contains("cut.log: line 2: not JSON (column 65) (truncated)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("cut.log: line 3: truncated (column 40)"),
+        "{err}"
+    );
+
+    let table = tim(None, &dir)
+        .args(["logs", "stats"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let table = stdout(&table);
+    let unknown = table
+        .lines()
+        .find(|l| l.starts_with("(unknown endpoint)"))
+        .unwrap_or_default();
+    let columns: Vec<&str> = unknown.split_whitespace().skip(2).collect();
+    // RECORDS REPLIES FAILURES ITEMS ITEM_FAILED
+    assert_eq!(columns, ["1", "1", "0", "7", "5"], "{table}");
+    assert!(table.contains("30525"), "{table}");
+}
