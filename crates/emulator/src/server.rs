@@ -19,7 +19,6 @@ use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use tencent_im_protocol::profile::AllowType;
-use tencent_im_protocol::sns::{BatchResponse, FriendAdd, ResultItem};
 use tencent_im_protocol::{Endpoint, ErrorCode};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpListener;
@@ -926,7 +925,7 @@ async fn handle(
     {
         let read = read_body(&shared, body, declared).await;
         let request_body = read.as_ref().map(|(b, _)| b.clone()).unwrap_or_default();
-        return fault_answer(kind, &path, &request_body, |status, code| {
+        return fault_answer(&shared, kind, &path, &request_body, |status, code| {
             record(status, code, &request_body);
         });
     }
@@ -971,6 +970,7 @@ async fn handle(
 
 /// The answer of a fault that replaces the request's, recorded with `record`.
 fn fault_answer(
+    shared: &Shared,
     kind: FaultKind,
     path: &str,
     request_body: &Bytes,
@@ -999,27 +999,14 @@ fn fault_answer(
             } else {
                 ErrorCode::SNS_TIMEOUT
             };
-            let item_fault = matches!(kind, FaultKind::ItemError30006 | FaultKind::ItemError30007);
-            let request = (item_fault && Endpoint::from_path(path) == Some(Endpoint::FriendAdd))
-                .then(|| serde_json::from_slice::<FriendAdd>(request_body).ok())
-                .flatten();
-            let answer = match request {
-                Some(request) => {
-                    let results = request
-                        .items
-                        .iter()
-                        .map(|i| {
-                            ResultItem::new(
-                                i.to_account.clone(),
-                                code,
-                                "fault injected by the emulator",
-                            )
-                        })
-                        .collect();
-                    Answer::ok(BatchResponse::from_results(results))
-                }
-                None => Answer::fail((code, "fault injected by the emulator".into())),
-            };
+            const INFO: &str = "fault injected by the emulator";
+            // An item fault answers every item of a command whose reply lists items.
+            let every_item = matches!(kind, FaultKind::ItemError30006 | FaultKind::ItemError30007)
+                .then(|| Endpoint::from_path(path))
+                .flatten()
+                .and_then(|endpoint| handlers::parse(endpoint, request_body, &shared.limits).ok())
+                .and_then(|request| request.every_item(code, INFO));
+            let answer = every_item.unwrap_or_else(|| Answer::fail((code, INFO.into())));
             record(200, Some(code));
             json(answer.body.into(), None)
         }
