@@ -40,7 +40,7 @@ pub use tencent_im_protocol::{
     ValidationError, Violation,
 };
 pub use tencent_im_transport::{
-    BoxFuture, CredentialsError, DefaultRetryPolicy, Limits, NoRetry, RandomSource, Rate,
+    BoxFuture, CredentialsError, DefaultRetryPolicy, Limits, NoRetry, Proxy, RandomSource, Rate,
     RateLimiter, Region, Response, RetryPolicy, Target, TlsOptions, TokenBucket, Unlimited,
     UserSig, UserSigProvider,
 };
