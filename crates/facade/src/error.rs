@@ -37,6 +37,9 @@ pub enum ErrorKind {
     Api(ErrorCode),
     /// Another HTTP-level failure.
     Http,
+    /// The HTTP proxy refused to open a tunnel (e.g. 407 for missing or wrong credentials);
+    /// nothing was sent. The source names the proxy by host and port, never its credentials.
+    Proxy,
 }
 
 impl fmt::Display for ErrorKind {
@@ -53,6 +56,7 @@ impl fmt::Display for ErrorKind {
             Self::BadBody => f.write_str("bad response body"),
             Self::Api(code) => write!(f, "API error {code}"),
             Self::Http => f.write_str("HTTP error"),
+            Self::Proxy => f.write_str("the proxy refused the tunnel"),
         }
     }
 }
@@ -136,6 +140,7 @@ impl Error {
             TransportKind::HttpStatus(s) => ErrorKind::HttpStatus(s),
             TransportKind::BodyTooLarge { .. } | TransportKind::BadBody => ErrorKind::BadBody,
             TransportKind::Api(code) => ErrorKind::Api(code),
+            TransportKind::Proxy => ErrorKind::Proxy,
             _ => ErrorKind::Http,
         };
         Self {
