@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use tencent_im_protocol::{Command, ListCommand};
 use tencent_im_transport::{
-    BaseUrl, CallReply, Credentials, Limits, RandomSource, RateLimiter, Region, RetryPolicy,
+    BaseUrl, CallReply, Credentials, Limits, Proxy, RandomSource, RateLimiter, Region, RetryPolicy,
     Target, TlsOptions, Transport, UserSig, UserSigProvider,
 };
 use tencent_im_usersig::{SecretKey, SystemClock};
@@ -156,6 +156,7 @@ pub struct ClientBuilder {
     target: Option<Result<Target, Error>>,
     limits: Limits,
     tls: TlsOptions,
+    proxy: Proxy,
     retry: Option<Arc<dyn RetryPolicy>>,
     limiter: Option<Arc<dyn RateLimiter>>,
     random: Option<RandomSource>,
@@ -173,6 +174,7 @@ impl fmt::Debug for ClientBuilder {
             .field("identifier", &self.identifier)
             .field("target", &self.target.as_ref().map(|t| t.as_ref().ok()))
             .field("limits", &self.limits)
+            .field("proxy", &self.proxy)
             .finish_non_exhaustive()
     }
 }
@@ -186,6 +188,7 @@ impl ClientBuilder {
             target: None,
             limits: Limits::default(),
             tls: TlsOptions::default(),
+            proxy: Proxy::none(),
             retry: None,
             limiter: None,
             random: None,
@@ -202,10 +205,18 @@ impl ClientBuilder {
     /// silicon-valley, jakarta) or `TIM_ENDPOINT` (a URL; it wins over `TIM_REGION`). Empty
     /// variables count as unset. It only reads the environment: nothing is sent.
     ///
+    /// It also honours the proxy variables ([`Proxy::from_env`]): `HTTPS_PROXY` (every region
+    /// is HTTPS; reached through a `CONNECT` tunnel), `HTTP_PROXY` (a plain `http://`
+    /// `TIM_ENDPOINT`), `ALL_PROXY` (either, when its own variable is unset), `NO_PROXY` (hosts
+    /// reached directly, e.g. `localhost,127.0.0.1` for a local emulator), each also in lower
+    /// case. A proxy URL is `http://[user:password@]host:port`. Call
+    /// [`proxy`](Self::proxy)`(Proxy::none())` on the builder to connect directly whatever the
+    /// environment says.
+    ///
     /// # Errors
     ///
     /// An [`ErrorKind::Config`](crate::ErrorKind::Config) error naming the variable that is
-    /// missing or bad; the key's value is never part of it.
+    /// missing or bad; the key's value and a proxy URL's credentials are never part of it.
     pub fn from_env() -> Result<Self, Error> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
@@ -217,9 +228,23 @@ impl ClientBuilder {
     /// use std::collections::HashMap;
     /// use tencent_im::ClientBuilder;
     ///
-    /// let vars = HashMap::from([("TIM_SDKAPPID", "1400000000"), ("TIM_IDENTIFIER", "administrator")]);
+    /// let mut vars = HashMap::from([("TIM_SDKAPPID", "1400000000"), ("TIM_IDENTIFIER", "administrator")]);
     /// let err = ClientBuilder::from_lookup(|name| vars.get(name).map(|v| v.to_string())).unwrap_err();
     /// assert_eq!(err.to_string(), "TIM_SECRET_KEY is not set");
+    ///
+    /// vars.extend([
+    ///     ("TIM_SECRET_KEY", "key"),
+    ///     ("TIM_REGION", "singapore"),
+    ///     ("HTTPS_PROXY", "http://build:s3cret@proxy.corp.example:3128"),
+    /// ]);
+    /// let builder = ClientBuilder::from_lookup(|name| vars.get(name).map(|v| v.to_string()))?;
+    /// let debug = format!("{builder:?}");
+    /// assert!(debug.contains("proxy.corp.example:3128") && !debug.contains("s3cret"));
+    ///
+    /// vars.insert("HTTPS_PROXY", "socks5://build:s3cret@proxy.corp.example:1080");
+    /// let err = ClientBuilder::from_lookup(|name| vars.get(name).map(|v| v.to_string())).unwrap_err();
+    /// assert_eq!(err.to_string(), "HTTPS_PROXY is not a usable proxy URL");
+    /// # Ok::<(), tencent_im::Error>(())
     /// ```
     ///
     /// # Errors
@@ -236,7 +261,11 @@ impl ClientBuilder {
             .map_err(|_| Error::config("TIM_SDKAPPID is not a number (the app's SDKAppID)"))?;
         let identifier = require("TIM_IDENTIFIER")?;
         let key = require("TIM_SECRET_KEY")?;
-        let builder = Self::new(sdkappid, identifier.trim()).secret_key(key.trim());
+        let proxy =
+            Proxy::from_lookup(&lookup).map_err(|e| Error::config_from(e.to_string(), e))?;
+        let builder = Self::new(sdkappid, identifier.trim())
+            .secret_key(key.trim())
+            .proxy(proxy);
         match (get("TIM_ENDPOINT"), get("TIM_REGION")) {
             (Some(url), _) => {
                 let target = BaseUrl::parse(url.trim())
@@ -314,6 +343,14 @@ impl ClientBuilder {
     #[must_use]
     pub fn tls(mut self, tls: TlsOptions) -> Self {
         self.tls = tls;
+        self
+    }
+
+    /// Send calls through an HTTP proxy (default: none, but [`from_env`](Self::from_env)
+    /// reads the proxy variables); see [`Proxy`].
+    #[must_use]
+    pub fn proxy(mut self, proxy: Proxy) -> Self {
+        self.proxy = proxy;
         self
     }
 
@@ -415,7 +452,8 @@ impl ClientBuilder {
         let credentials = Credentials::new(self.sdkappid, self.identifier, provider);
         let mut transport = Transport::builder(target, credentials)
             .limits(self.limits)
-            .tls(self.tls);
+            .tls(self.tls)
+            .proxy(self.proxy);
         if let Some(retry) = self.retry {
             transport = transport.retry_policy(retry);
         }

@@ -37,6 +37,9 @@ pub enum ErrorKind {
     Api(ErrorCode),
     /// Another HTTP-level failure.
     Http,
+    /// The HTTP proxy refused to open a tunnel (e.g. 407 for missing or wrong credentials);
+    /// nothing was sent. The source names the proxy by host and port, never its credentials.
+    Proxy,
 }
 
 impl fmt::Display for ErrorKind {
@@ -53,6 +56,7 @@ impl fmt::Display for ErrorKind {
             Self::BadBody => f.write_str("bad response body"),
             Self::Api(code) => write!(f, "API error {code}"),
             Self::Http => f.write_str("HTTP error"),
+            Self::Proxy => f.write_str("the proxy refused the tunnel"),
         }
     }
 }
@@ -136,6 +140,7 @@ impl Error {
             TransportKind::HttpStatus(s) => ErrorKind::HttpStatus(s),
             TransportKind::BodyTooLarge { .. } | TransportKind::BadBody => ErrorKind::BadBody,
             TransportKind::Api(code) => ErrorKind::Api(code),
+            TransportKind::Proxy => ErrorKind::Proxy,
             _ => ErrorKind::Http,
         };
         Self {
@@ -294,5 +299,59 @@ impl From<TransportError> for Error {
 impl From<ValidationError> for Error {
     fn from(e: ValidationError) -> Self {
         Self::validation(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use std::error::Error as _;
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    use crate::{Client, ErrorKind, Proxy, Region, UserSig};
+
+    /// A proxy on 127.0.0.1 answering every `CONNECT` with 407: the call fails with
+    /// `ErrorKind::Proxy`, naming the proxy and not its password.
+    #[tokio::test]
+    async fn a_refused_tunnel_is_a_proxy_error() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let proxy = tokio::spawn(async move {
+            let mut heads = 0;
+            while let Ok((mut stream, _)) = listener.accept().await {
+                let mut buf = [0u8; 4096];
+                let n = stream.read(&mut buf).await.unwrap_or(0);
+                assert!(buf[..n].starts_with(b"CONNECT adminapisgp.im.qcloud.com:443 "));
+                heads += 1;
+                let _ = stream
+                    .write_all(b"HTTP/1.1 407 Proxy Authentication Required\r\n\r\n")
+                    .await;
+                if heads == 1 {
+                    return heads;
+                }
+            }
+            heads
+        });
+        let client = Client::builder(1400000000, "administrator")
+            .user_sig(UserSig::new("eJy-not-a-real-sig"))
+            .region(Region::Singapore)
+            .proxy(Proxy::url(&format!("http://build:s3cret@{addr}")).unwrap())
+            .build()
+            .unwrap();
+        let err = client.check_accounts(["alice"]).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Proxy, "{err:?}");
+        assert!(!err.is_retryable());
+        let mut text = format!("{err} {err:?}");
+        let mut cur = err.source();
+        while let Some(e) = cur {
+            text.push_str(&format!(" / {e}"));
+            cur = e.source();
+        }
+        assert!(text.contains(&addr.to_string()), "{text}");
+        assert!(!text.contains("s3cret"), "{text}");
+        assert_eq!(proxy.await.unwrap(), 1, "one CONNECT, not retried");
     }
 }

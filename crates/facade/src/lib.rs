@@ -40,9 +40,9 @@ pub use tencent_im_protocol::{
     ValidationError, Violation,
 };
 pub use tencent_im_transport::{
-    BoxFuture, CallReply, CredentialsError, DefaultRetryPolicy, Limits, NoRetry, RandomSource,
-    Rate, RateLimiter, Region, RetryPolicy, Target, TlsOptions, TokenBucket, Unlimited, UserSig,
-    UserSigProvider,
+    BoxFuture, CallReply, CredentialsError, DefaultRetryPolicy, Limits, NoRetry, Proxy,
+    RandomSource, Rate, RateLimiter, Region, RetryPolicy, Target, TlsOptions, TokenBucket,
+    Unlimited, UserSig, UserSigProvider,
 };
 pub use tencent_im_usersig::{Clock, ManualClock, SystemClock};
 

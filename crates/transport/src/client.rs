@@ -28,6 +28,7 @@ use crate::credentials::{Credentials, UserSig};
 use crate::error::{
     BoxError, ConfigError, ConfigErrorKind, ErrorKind, TimeoutKind, TransportError,
 };
+use crate::proxy::{Proxy, ProxyError};
 use crate::rate_limit::{RateLimiter, TokenBucket};
 use crate::region::{BaseUrl, Target};
 use crate::retry::{DefaultRetryPolicy, RetryContext, RetryDecision, RetryPolicy};
@@ -171,6 +172,7 @@ pub struct TransportBuilder {
     credentials: Credentials,
     limits: Limits,
     tls: TlsOptions,
+    proxy: Proxy,
     retry: Arc<dyn RetryPolicy>,
     limiter: Arc<dyn RateLimiter>,
     random: RandomSource,
@@ -183,6 +185,7 @@ impl fmt::Debug for TransportBuilder {
             .field("credentials", &self.credentials)
             .field("limits", &self.limits)
             .field("tls", &self.tls)
+            .field("proxy", &self.proxy)
             .field("retry", &self.retry)
             .field("limiter", &self.limiter)
             .finish_non_exhaustive()
@@ -201,6 +204,15 @@ impl TransportBuilder {
     #[must_use]
     pub fn tls(mut self, tls: TlsOptions) -> Self {
         self.tls = tls;
+        self
+    }
+
+    /// Sends calls through an HTTP proxy (default [`Proxy::none`]), e.g.
+    /// [`Proxy::from_env`] for `HTTPS_PROXY`, `HTTP_PROXY` and `NO_PROXY`, or
+    /// [`Proxy::url`] for an explicit one.
+    #[must_use]
+    pub fn proxy(mut self, proxy: Proxy) -> Self {
+        self.proxy = proxy;
         self
     }
 
@@ -237,7 +249,7 @@ impl TransportBuilder {
         self.limits.check()?;
         self.retry.check_config()?;
         self.limiter.check_config()?;
-        let connector = connector(&self.tls, self.limits.get_connect_timeout())?;
+        let connector = connector(&self.tls, &self.proxy, self.limits.get_connect_timeout())?;
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(self.limits.get_pool_idle_timeout())
             .pool_max_idle_per_host(self.limits.get_pool_max_idle_per_host())
@@ -546,6 +558,7 @@ impl Transport {
             credentials,
             limits: Limits::default(),
             tls: TlsOptions::default(),
+            proxy: Proxy::none(),
             retry: Arc::new(DefaultRetryPolicy::default()),
             limiter: Arc::new(TokenBucket::new()),
             random: Arc::new(|| fastrand::u32(..)),
@@ -876,6 +889,8 @@ fn classify_request_error(e: hyper_util::client::legacy::Error) -> AttemptError 
         ErrorKind::Timeout(TimeoutKind::Connect)
     } else if find::<rustls::Error>(&e).is_some() {
         ErrorKind::Tls
+    } else if find::<ProxyError>(&e).is_some_and(ProxyError::is_refusal) {
+        ErrorKind::Proxy
     } else if e.is_connect() {
         ErrorKind::Connect
     } else {

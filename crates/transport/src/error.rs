@@ -72,6 +72,12 @@ pub enum ErrorKind {
     Api(ErrorCode),
     /// Another HTTP-level failure (a protocol error of the connection).
     Http,
+    /// The HTTP proxy answered the `CONNECT` with a status other than 200 (e.g. 407 for
+    /// missing or wrong credentials, 403 for a destination it does not allow); nothing was
+    /// sent to the server. The source names the proxy by host and port, never its
+    /// credentials. Not retried: hyper-util reports no status but 407, so a refusal cannot be
+    /// told from a passing failure. An unreachable proxy is [`Connect`](Self::Connect).
+    Proxy,
 }
 
 impl ErrorKind {
@@ -102,6 +108,7 @@ impl fmt::Display for ErrorKind {
             Self::BadBody => f.write_str("bad response body"),
             Self::Api(code) => write!(f, "API error {code}"),
             Self::Http => f.write_str("HTTP error"),
+            Self::Proxy => f.write_str("the proxy refused the tunnel"),
         }
     }
 }
@@ -305,6 +312,8 @@ pub enum ConfigErrorKind {
     Limit,
     /// A region name that names no region.
     Region,
+    /// A proxy URL (given, or from a proxy variable) that is not an `http://` URL with a host.
+    Proxy,
 }
 
 /// An error building a [`Transport`](crate::Transport) or parsing its configuration.

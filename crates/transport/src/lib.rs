@@ -5,6 +5,7 @@ mod config;
 mod connector;
 mod credentials;
 mod error;
+mod proxy;
 mod rate_limit;
 mod region;
 mod retry;
@@ -16,6 +17,7 @@ pub use credentials::{BoxFuture, Credentials, FixedUserSig, UserSig, UserSigProv
 pub use error::{
     ConfigError, ConfigErrorKind, CredentialsError, ErrorKind, TimeoutKind, TransportError,
 };
+pub use proxy::Proxy;
 pub use rate_limit::{Rate, RateLimiter, TokenBucket, Unlimited};
 pub use region::{BaseUrl, Region, Scheme, Target};
 pub use retry::{DefaultRetryPolicy, NoRetry, RetryContext, RetryDecision, RetryPolicy};
