@@ -225,7 +225,10 @@ impl GlobalArgs {
             "TIM_SECRET_KEY" => s.secret_key.clone(),
             "TIM_REGION" => s.region.clone(),
             "TIM_ENDPOINT" => s.endpoint.clone(),
-            _ => None,
+            // Other TIM_* settings come from the resolved settings only; the proxy variables
+            // (HTTPS_PROXY, NO_PROXY, …) from the environment, as in the library's from_env.
+            _ if name.starts_with("TIM_") => None,
+            _ => std::env::var(name).ok(),
         };
         let mut builder = ClientBuilder::from_lookup(lookup).map_err(|e| {
             let message = e.to_string();

@@ -24,6 +24,16 @@ pub(crate) const TIM_VARS: [&str; 8] = [
     "TIM_EMULATOR_SECRET_KEY",
 ];
 
+/// The proxy variables tim honours, removed so that a test's calls go where it says.
+pub(crate) const PROXY_VARS: [&str; 6] = [
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+];
+
 /// A directory under the system's temporary directory, removed when dropped.
 pub(crate) struct TempDir(pub(crate) PathBuf);
 
@@ -98,7 +108,7 @@ impl App {
 /// not exist in `dir`.
 pub(crate) fn tim(app: Option<&App>, dir: &TempDir) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tim"));
-    for var in TIM_VARS {
+    for var in TIM_VARS.iter().chain(&PROXY_VARS) {
         cmd.env_remove(var);
     }
     cmd.env("TIM_CONFIG", dir.path().join("config.toml"))
