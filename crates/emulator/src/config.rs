@@ -140,8 +140,8 @@ impl fmt::Debug for AppCredentials {
     }
 }
 
-/// Per-user limits of the relationship chain (spec §2.7), configurable down to small numbers so
-/// tests can reach them.
+/// Per-user limits of the relationship chain (Tencent Cloud Chat docs: "Usage Limits"),
+/// configurable down to small numbers so tests can reach them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RelationshipLimits {

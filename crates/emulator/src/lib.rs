@@ -2,8 +2,9 @@
 //!
 //! # Behaviour
 //!
-//! The model and every code it answers follow spec §7.7; `docs/emulator.md` has the table. In
-//! short, each request goes through: injected faults, routing
+//! The model and every code it answers follow Tencent Cloud Chat's pages of each command and its
+//! "Error Codes" page; the repository's `docs/emulator.md` has the table of codes. In short,
+//! each request goes through: injected faults, routing
 //! ([`tencent_im_protocol::Endpoint::from_path`]), the auth chain (60012, 70020, 60010, 70002,
 //! 70003, 70014, 70013, 70009, 70001, then 60002 for `random` / `contenttype`), the per-endpoint
 //! rate limit (60007), body decoding (60003, 60015, the service's "bad request" code) and the
