@@ -224,6 +224,23 @@ fn has_numeric_account(value: &Value) -> bool {
     }
 }
 
+/// Decodes a list command's body as [`decode`] does, then checks it carries 1 to `cap` items
+/// (`len` counts them); otherwise `too_many`.
+fn decode_list<C: DeserializeOwned>(
+    body: &[u8],
+    shape: Fail,
+    len: impl Fn(&C) -> usize,
+    cap: Option<usize>,
+    too_many: Fail,
+) -> Result<C, Fail> {
+    let request = decode(body, shape)?;
+    if count_ok(len(&request), cap.unwrap_or(usize::MAX)) {
+        Ok(request)
+    } else {
+        Err(too_many)
+    }
+}
+
 fn count_ok(n: usize, max: usize) -> bool {
     (1..=max).contains(&n)
 }

@@ -5,20 +5,22 @@ use tencent_im_protocol::im_open_login_svc::{
 };
 use tencent_im_protocol::{Command, ErrorCode};
 
-use super::{Context, Deferred, Fail, LOGIN_BAD_PARAMETER, Request, Serve, count_ok, decode};
+use super::{Context, Deferred, Fail, LOGIN_BAD_PARAMETER, Request, Serve, decode_list};
 use crate::config::RelationshipLimits;
 use crate::state::AppState;
 
 impl Serve for AccountCheck {
     fn parse(body: &[u8], _limits: &RelationshipLimits) -> Result<Self, Fail> {
-        let req: AccountCheck = decode(body, LOGIN_BAD_PARAMETER)?;
-        if !count_ok(req.items.len(), Self::MAX_ITEMS.unwrap_or(usize::MAX)) {
-            return Err((
+        decode_list(
+            body,
+            LOGIN_BAD_PARAMETER,
+            |r: &Self| r.items.len(),
+            Self::MAX_ITEMS,
+            (
                 ErrorCode::INVALID_BATCH_SIZE,
                 "between 1 and 100 accounts per request".into(),
-            ));
-        }
-        Ok(req)
+            ),
+        )
     }
 }
 

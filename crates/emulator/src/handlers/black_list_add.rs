@@ -5,21 +5,23 @@ use tencent_im_protocol::sns::{BlackListAdd, BlackListAddResponse, ResultItem};
 use tencent_im_protocol::{Command, ErrorCode};
 
 use super::{
-    Context, Deferred, Fail, Request, SNS_DECODE_ERR, Serve, count_ok, decode, pairs, sns_not_found,
+    Context, Deferred, Fail, Request, SNS_DECODE_ERR, Serve, decode_list, pairs, sns_not_found,
 };
 use crate::config::RelationshipLimits;
 use crate::state::AppState;
 
 impl Serve for BlackListAdd {
     fn parse(body: &[u8], _limits: &RelationshipLimits) -> Result<Self, Fail> {
-        let req: BlackListAdd = decode(body, SNS_DECODE_ERR)?;
-        if !count_ok(req.to_accounts.len(), Self::MAX_ITEMS.unwrap_or(usize::MAX)) {
-            return Err((
+        decode_list(
+            body,
+            SNS_DECODE_ERR,
+            |r: &Self| r.to_accounts.len(),
+            Self::MAX_ITEMS,
+            (
                 ErrorCode::SNS_BAD_REQUEST,
                 "Err_SNS_BlackListAdd_Item_Num_Invalid".into(),
-            ));
-        }
-        Ok(req)
+            ),
+        )
     }
 }
 

@@ -5,7 +5,7 @@ use tencent_im_protocol::callback::{CallbackEvent, CallbackFriendAdd, ClientCmd,
 use tencent_im_protocol::sns::{AddType, ForceAddFlags, FriendAdd, FriendAddResponse, ResultItem};
 
 use super::{
-    Answer, Context, Deferred, Fail, Held, Request, SNS_DECODE_ERR, Serve, count_ok, decode,
+    Answer, Context, Deferred, Fail, Held, Request, SNS_DECODE_ERR, Serve, decode_list,
     sns_not_found,
 };
 use crate::config::RelationshipLimits;
@@ -15,14 +15,16 @@ const NOT_FOUND: &str = "Err_SNS_FriendAdd_From_Account_Not_Exist";
 
 impl Serve for FriendAdd {
     fn parse(body: &[u8], limits: &RelationshipLimits) -> Result<Self, Fail> {
-        let req: FriendAdd = decode(body, SNS_DECODE_ERR)?;
-        if !count_ok(req.items.len(), limits.max_friend_add_items) {
-            return Err((
+        decode_list(
+            body,
+            SNS_DECODE_ERR,
+            |r: &Self| r.items.len(),
+            Some(limits.max_friend_add_items),
+            (
                 ErrorCode::SNS_BAD_REQUEST,
                 "Err_SNS_FriendAdd_Item_Num_Invalid".into(),
-            ));
-        }
-        Ok(req)
+            ),
+        )
     }
 }
 

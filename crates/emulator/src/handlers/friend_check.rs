@@ -5,22 +5,22 @@ use tencent_im_protocol::sns::{
 };
 use tencent_im_protocol::{Command, ErrorCode};
 
-use super::{
-    Context, Deferred, Fail, Request, SNS_DECODE_ERR, Serve, count_ok, decode, sns_not_found,
-};
+use super::{Context, Deferred, Fail, Request, SNS_DECODE_ERR, Serve, decode_list, sns_not_found};
 use crate::config::RelationshipLimits;
 use crate::state::AppState;
 
 impl Serve for FriendCheck {
     fn parse(body: &[u8], _limits: &RelationshipLimits) -> Result<Self, Fail> {
-        let req: FriendCheck = decode(body, SNS_DECODE_ERR)?;
-        if !count_ok(req.to_accounts.len(), Self::MAX_ITEMS.unwrap_or(usize::MAX)) {
-            return Err((
+        decode_list(
+            body,
+            SNS_DECODE_ERR,
+            |r: &Self| r.to_accounts.len(),
+            Self::MAX_ITEMS,
+            (
                 ErrorCode::SNS_BAD_REQUEST,
                 "Err_SNS_FriendCheck_Item_Num_Invalid".into(),
-            ));
-        }
-        Ok(req)
+            ),
+        )
     }
 }
 
