@@ -875,6 +875,8 @@ fn loggish() -> impl Strategy<Value = Vec<u8>> {
         r#"{"ResultItem":null,"ActionStatus":"FAIL","ErrorCode":60007,"ErrorDisplay":null}"#,
         r#"{"ActionStatus":"OK","ErrorCode":18446744073709551616}"#,
         r#"{"FailAccounts":[],"CheckItem":[],"ActionStatus":"OK","ErrorCode":0}"#,
+        r#"{"ResultItem":[{"ResultCode":1},{"ResultCode":-2},{"ResultCode":3},{"ResultCode":40},{"ResultCode":5},{"ResultCode":1}],"InfoItem":[{"ResultCode":0}],"ActionStatus":"OK","ErrorCode":0}"#,
+        r#"{"api":"sns/friend_check","response":{"InfoItem":[{"ResultCode":30001,"ResultCode":0},null,{"ResultCode":9223372036854775808}]}}"#,
         r#"{"api":1,"request":{}}"#,
         r#"{"response":{}}"#,
         "{}",
@@ -956,5 +958,34 @@ proptest! {
             let _ = record.reply_as::<FriendAdd>();
             let _ = (record.request_raw(), record.response_raw());
         }
+    }
+
+    #[test]
+    fn stats_are_the_same_both_ways_and_add_up(
+        input in loggish(),
+        capacity in 1usize..64,
+    ) {
+        let mut in_memory = LogStats::default();
+        read_log(&input).for_each(|item| in_memory.add(&item));
+        let mut streamed = LogStats::default();
+        let mut reader = LogReader::new(BufReader::with_capacity(capacity, input.as_slice()));
+        while let Some(item) = reader.next_record() {
+            streamed.add(&item);
+        }
+        prop_assert_eq!(&streamed, &in_memory);
+        let items: u64 = in_memory.result_codes.values().sum();
+        let per_endpoint: u64 = in_memory.endpoints.values().map(|e| e.items).sum::<u64>()
+            + in_memory.unknown_endpoint.items;
+        prop_assert_eq!(items, per_endpoint);
+        let failed: u64 = in_memory
+            .result_codes
+            .iter()
+            .filter(|(code, _)| !code.is_ok())
+            .map(|(_, n)| n)
+            .sum();
+        let failed_per_endpoint: u64 =
+            in_memory.endpoints.values().map(|e| e.item_failures).sum::<u64>()
+                + in_memory.unknown_endpoint.item_failures;
+        prop_assert_eq!(failed, failed_per_endpoint);
     }
 }

@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 use tencent_im_protocol::im_open_login_svc::{AccountCheck, AccountImport, MultiaccountImport};
-use tencent_im_protocol::log::{LogReader, read_log};
+use tencent_im_protocol::log::{LogReader, LogStats, read_log};
 use tencent_im_protocol::profile::PortraitSet;
 use tencent_im_protocol::sns::{
     BlackListAdd, FriendAdd, FriendAddResponse, FriendCheck, FriendDelete, FriendGet,
@@ -44,8 +44,10 @@ fn decode_everything(bytes: &[u8]) {
         let _ = record.request_as::<FriendAdd>();
         let _ = record.reply_as::<FriendAdd>();
     }
+    let mut stats = LogStats::default();
     let mut reader = LogReader::new(bytes);
     while let Some(record) = reader.next_record() {
+        stats.add(&record);
         let _ = record.map(|r| r.reply_as::<FriendAdd>().is_ok());
     }
 }
