@@ -164,7 +164,12 @@ impl<'de> Visitor<'de> for TopLevelVisitor {
                 Key::ErrorCode => m.code = Some(map.next_value_seed(ScalarSeed)?),
                 Key::ErrorInfo => m.info = Some(map.next_value_seed(ScalarSeed)?),
                 Key::ErrorDisplay => m.display = Some(map.next_value_seed(ScalarSeed)?),
-                Key::Items => map.next_value_seed(ItemArraySeed(&mut m.items))?,
+                Key::Items(endpoint) => {
+                    if let Some(endpoint) = endpoint {
+                        m.hint = m.hint.add(endpoint);
+                    }
+                    map.next_value_seed(ItemArraySeed(&mut m.items))?;
+                }
                 Key::Endpoint(endpoint) => {
                     m.hint = m.hint.add(endpoint);
                     map.next_value::<IgnoredAny>()?;
@@ -221,8 +226,9 @@ enum Key {
     ErrorCode,
     ErrorInfo,
     ErrorDisplay,
-    /// `ResultItem` or `InfoItem`: a reply's item array.
-    Items,
+    /// `ResultItem` or `InfoItem`: a reply's item array, and the endpoint the key points at
+    /// if the catalogue lists it as one endpoint's.
+    Items(Option<Endpoint>),
     Endpoint(Endpoint),
     Other,
 }
@@ -265,10 +271,14 @@ impl Visitor<'_> for KeySeed {
     }
 
     fn visit_str<E: de::Error>(self, key: &str) -> Result<Key, E> {
+        let of = Key::of(key);
         Ok(if is_item_array(key) {
-            Key::Items
+            Key::Items(match of {
+                Key::Endpoint(endpoint) => Some(endpoint),
+                _ => None,
+            })
         } else {
-            Key::of(key)
+            of
         })
     }
 }
