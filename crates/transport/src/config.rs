@@ -8,7 +8,7 @@ use rustls_pki_types::pem::PemObject;
 
 use crate::error::{ConfigError, ConfigErrorKind};
 
-/// Every limit of the transport (spec §7.3), with its default. A zero connect, attempt or total
+/// Every limit of the transport, with its default. A zero connect, attempt or total
 /// timeout is refused by [`TransportBuilder::build`](crate::TransportBuilder::build).
 ///
 /// ```

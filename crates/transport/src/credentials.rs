@@ -16,7 +16,7 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 ///
 /// The transport asks with `renew: false` before every attempt, and once with `renew: true`
 /// after Tencent answered 70001 (UserSig expired); it then retries once with the sig it got.
-/// Caching, renewal before expiry and sharing one renewal between concurrent callers (spec §7.6)
+/// Caching, renewal before expiry and sharing one renewal between concurrent callers
 /// are the provider's job; the facade plugs in a provider built on the usersig crate.
 ///
 /// A plain function or closure `Fn(bool) -> Result<UserSig, CredentialsError>` is a provider:

@@ -81,7 +81,8 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    /// The retry class of this kind under the default policy (spec §7.4).
+    /// The retry class of this kind under the default policy
+    /// ([`DefaultRetryPolicy`](crate::DefaultRetryPolicy)).
     pub fn class(self) -> ErrorClass {
         match self {
             Self::Api(code) => code.class(),
@@ -188,7 +189,8 @@ impl TransportError {
         self.elapsed
     }
 
-    /// The retry class under the default policy (spec §7.4).
+    /// The retry class under the default policy
+    /// ([`DefaultRetryPolicy`](crate::DefaultRetryPolicy)).
     pub fn class(&self) -> ErrorClass {
         self.kind.class()
     }

@@ -1,4 +1,5 @@
-//! Client-side rate limiting per endpoint (spec §7.3): callers wait for a permit.
+//! Client-side rate limiting per endpoint (Tencent Cloud Chat docs: each command's "Maximum call
+//! frequency"): callers wait for a permit.
 
 use std::collections::HashMap;
 use std::fmt;

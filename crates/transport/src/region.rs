@@ -1,4 +1,5 @@
-//! Tencent's data centres and the custom endpoint (spec §1.2, §7.2).
+//! Tencent's data centres and the custom endpoint (Tencent Cloud Chat docs: "RESTful API
+//! Overview", the domain of each region).
 
 use std::fmt;
 
@@ -8,7 +9,7 @@ use crate::error::{ConfigError, ConfigErrorKind};
 ///
 /// Each region has a primary host and, where Tencent documents one, a standby host under
 /// `my-imcloud.com` that the transport switches to when the primary cannot be resolved or
-/// connected to (spec §7.2). Regions always use HTTPS with verified certificates.
+/// connected to. Regions always use HTTPS with verified certificates.
 ///
 /// ```
 /// use tencent_im_transport::Region;

@@ -1,4 +1,4 @@
-//! Retry policy (spec §7.4): which failures are retried, after how long, and when to renew the
+//! Retry policy: which failures are retried, after how long, and when to renew the
 //! UserSig.
 
 use std::fmt;
@@ -57,7 +57,7 @@ pub trait RetryPolicy: Send + Sync + fmt::Debug {
     }
 }
 
-/// The default policy of spec §7.4.
+/// The default policy, following the classes of Tencent Cloud Chat's "Error Codes" page.
 ///
 /// - 70001 (UserSig expired): renew the UserSig once and retry at once.
 /// - Rate limited (60007, 60011, 60018, 60019, 30540, HTTP 429) and transient failures (30006,
