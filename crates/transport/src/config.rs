@@ -8,8 +8,9 @@ use rustls_pki_types::pem::PemObject;
 
 use crate::error::{ConfigError, ConfigErrorKind};
 
-/// Every limit of the transport, with its default. A zero connect, attempt or total
-/// timeout is refused by [`TransportBuilder::build`](crate::TransportBuilder::build).
+/// Every limit of the transport, with its default. A zero connect, attempt or total timeout or
+/// body size, and a duration over [`Limits::MAX_DURATION`], are refused by
+/// [`TransportBuilder::build`](crate::TransportBuilder::build).
 ///
 /// ```
 /// use std::time::Duration;
@@ -95,19 +96,42 @@ impl Limits {
 }
 
 impl Limits {
-    /// A zero connect, attempt or total timeout would fail every call: refused at build.
+    /// The longest duration a limit may be: one year. Longer ones (`Duration::MAX` meant as "no
+    /// limit") would overflow the clock arithmetic of every call.
+    pub const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 60 * 60);
+
+    /// A zero connect, attempt or total timeout or body size would fail every call, and a
+    /// duration over [`MAX_DURATION`](Self::MAX_DURATION) overflow the clock: refused at build.
     pub(crate) fn check(&self) -> Result<(), ConfigError> {
-        for (option, value) in [
-            ("Limits::connect_timeout", self.connect_timeout),
-            ("Limits::attempt_timeout", self.attempt_timeout),
-            ("Limits::total_timeout", self.total_timeout),
+        for (option, value, zero_ok) in [
+            ("Limits::connect_timeout", self.connect_timeout, false),
+            ("Limits::attempt_timeout", self.attempt_timeout, false),
+            ("Limits::total_timeout", self.total_timeout, false),
+            ("Limits::standby_period", self.standby_period, true),
+            ("Limits::pool_idle_timeout", self.pool_idle_timeout, true),
         ] {
-            if value.is_zero() {
+            if value.is_zero() && !zero_ok {
                 return Err(ConfigError::limit(
                     option,
                     format!("{option} is zero: give a positive duration"),
                 ));
             }
+            if value > Self::MAX_DURATION {
+                return Err(ConfigError::limit(
+                    option,
+                    format!(
+                        "{option} is over a year ({} s): give at most {} s",
+                        value.as_secs(),
+                        Self::MAX_DURATION.as_secs()
+                    ),
+                ));
+            }
+        }
+        if self.max_body_bytes == 0 {
+            return Err(ConfigError::limit(
+                "Limits::max_body_bytes",
+                "Limits::max_body_bytes is zero: every reply would be too large",
+            ));
         }
         Ok(())
     }

@@ -280,7 +280,7 @@ async fn a_response_that_is_not_http_is_an_http_error() {
 }
 
 #[test]
-fn zero_timeouts_rates_bursts_and_attempts_are_refused_at_build() {
+fn zero_and_overlong_limits_rates_bursts_and_attempts_are_refused_at_build() {
     use tencent_im_transport::{
         ConfigErrorKind, Credentials, DefaultRetryPolicy, Region, TransportBuilder, UserSig,
     };
@@ -311,6 +311,31 @@ fn zero_timeouts_rates_bursts_and_attempts_are_refused_at_build() {
         "Limits::total_timeout",
         "Limits::total_timeout is zero: give a positive duration",
     );
+    refused(
+        builder().limits(Limits::default().max_body_bytes(0)),
+        "Limits::max_body_bytes",
+        "Limits::max_body_bytes is zero: every reply would be too large",
+    );
+    // `Duration::MAX` meant as "no limit" would overflow the clock of every call.
+    refused(
+        builder().limits(Limits::default().total_timeout(Duration::MAX)),
+        "Limits::total_timeout",
+        &format!(
+            "Limits::total_timeout is over a year ({} s): give at most 31536000 s",
+            Duration::MAX.as_secs()
+        ),
+    );
+    refused(
+        builder().limits(
+            Limits::default().standby_period(Limits::MAX_DURATION + Duration::from_secs(1)),
+        ),
+        "Limits::standby_period",
+        "Limits::standby_period is over a year (31536001 s): give at most 31536000 s",
+    );
+    builder()
+        .limits(Limits::default().total_timeout(Limits::MAX_DURATION))
+        .build()
+        .unwrap();
     refused(
         builder().rate_limiter(Arc::new(
             TokenBucket::new()
