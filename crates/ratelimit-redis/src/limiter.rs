@@ -9,7 +9,7 @@ use std::time::Duration;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{Client, RedisError, Script};
 use tencent_im_protocol::{Endpoint, ErrorCode};
-use tencent_im_transport::{BoxFuture, Rate, RateLimiter, TokenBucket};
+use tencent_im_transport::{BoxFuture, ConfigError, Rate, RateLimiter, TokenBucket};
 use tokio::time::Instant;
 
 use crate::error::{Error, ErrorKind, kind_of};
@@ -617,5 +617,17 @@ impl RateLimiter for RedisRateLimiter {
 
     fn rate_limited(&self, endpoint: Endpoint, code: ErrorCode) {
         self.inner.rate_limited(endpoint, code);
+    }
+
+    /// A zero rate or burst of the fleet's quota is refused when the client is built, with the
+    /// transport's own message naming the endpoint.
+    fn check_config(&self) -> Result<(), ConfigError> {
+        self.inner
+            .plans
+            .iter()
+            .fold(TokenBucket::new(), |bucket, (&endpoint, plan)| {
+                bucket.with_rate(endpoint, plan.rate)
+            })
+            .check_config()
     }
 }

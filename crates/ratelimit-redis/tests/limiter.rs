@@ -559,3 +559,31 @@ impl RateLimiter for Recorder {
         self.inner.rate_limited(endpoint, code);
     }
 }
+
+#[test]
+fn a_zero_rate_or_burst_is_refused_when_the_transport_is_built() {
+    use tencent_im_transport::{ConfigErrorKind, Credentials, Region, Transport, UserSig};
+    let build = |rate: Rate| {
+        // Building the limiter does not connect, so no server is needed.
+        let limiter = RedisRateLimiter::builder("redis://127.0.0.1:1", APP)
+            .rate(Endpoint::FriendAdd, rate)
+            .build()
+            .unwrap();
+        Transport::builder(
+            Region::Singapore,
+            Credentials::fixed(APP, "admin", UserSig::new("s")),
+        )
+        .rate_limiter(Arc::new(limiter))
+        .build()
+    };
+    let err = build(Rate::per_second(0)).unwrap_err();
+    assert_eq!(err.kind(), ConfigErrorKind::Limit);
+    assert_eq!(err.option(), Some("Rate::per_second"));
+    assert_eq!(
+        err.to_string(),
+        "the rate of sns/friend_add is 0 per second: give at least 1"
+    );
+    let err = build(Rate::per_second(10).burst(0)).unwrap_err();
+    assert_eq!(err.option(), Some("Rate::burst"));
+    assert!(build(Rate::per_second(10)).is_ok());
+}
