@@ -72,7 +72,7 @@ impl Failure {
 impl From<tencent_im::Error> for Failure {
     fn from(error: tencent_im::Error) -> Self {
         let exit = match error.kind() {
-            ErrorKind::Validation => Exit::Usage,
+            ErrorKind::Validation | ErrorKind::Encode => Exit::Usage,
             ErrorKind::Config | ErrorKind::Credentials => Exit::Config,
             ErrorKind::Api(code) if (70001..=70020).contains(&code.get()) => Exit::Config,
             _ if error.is_rate_limited() => Exit::RateLimited,

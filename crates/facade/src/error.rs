@@ -40,6 +40,9 @@ pub enum ErrorKind {
     /// The HTTP proxy refused to open a tunnel (e.g. 407 for missing or wrong credentials);
     /// nothing was sent. The source names the proxy by host and port, never its credentials.
     Proxy,
+    /// The request could not be encoded as JSON (a command of another crate whose `Serialize`
+    /// fails); nothing was sent.
+    Encode,
 }
 
 impl fmt::Display for ErrorKind {
@@ -57,6 +60,7 @@ impl fmt::Display for ErrorKind {
             Self::Api(code) => write!(f, "API error {code}"),
             Self::Http => f.write_str("HTTP error"),
             Self::Proxy => f.write_str("the proxy refused the tunnel"),
+            Self::Encode => f.write_str("the request could not be encoded"),
         }
     }
 }
@@ -141,6 +145,7 @@ impl Error {
             TransportKind::BodyTooLarge { .. } | TransportKind::BadBody => ErrorKind::BadBody,
             TransportKind::Api(code) => ErrorKind::Api(code),
             TransportKind::Proxy => ErrorKind::Proxy,
+            TransportKind::Encode => ErrorKind::Encode,
             _ => ErrorKind::Http,
         };
         Self {

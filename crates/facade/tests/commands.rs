@@ -181,3 +181,31 @@ async fn execute_sends_any_command() {
     assert_eq!(response.body().result_items.len(), 1);
     emu.stop().await;
 }
+
+/// A command whose map has keys that are not strings: it does not serialize as JSON.
+#[derive(serde::Serialize)]
+struct Unserializable {
+    map: std::collections::BTreeMap<(u8, u8), u8>,
+}
+
+impl tencent_im::Command for Unserializable {
+    const ENDPOINT: tencent_im::Endpoint = tencent_im::Endpoint::FriendAdd;
+    type Response = tencent_im::layers::protocol::sns::FriendAddResponse;
+
+    fn validate(&self) -> Result<(), tencent_im::ValidationError> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_command_that_does_not_serialize_is_an_encode_error_and_nothing_is_sent() {
+    let emu = emulator(Config::default()).await;
+    let client = client(&emu);
+    let bad = Unserializable {
+        map: [((1, 2), 3)].into(),
+    };
+    let err = client.execute(&bad).await.unwrap_err();
+    assert_eq!(err.kind(), tencent_im::ErrorKind::Encode);
+    assert!(!err.is_retryable());
+    assert!(emu.journal().is_empty());
+}

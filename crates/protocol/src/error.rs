@@ -8,7 +8,8 @@ use crate::endpoint::Endpoint;
 use crate::envelope::Envelope;
 use crate::error_code::{ErrorClass, ErrorCode};
 
-/// A request field that breaks one of the limits checked before anything is sent (spec §7.1).
+/// A request field that breaks one of the limits checked before anything is sent (the limits of
+/// each command's Tencent Cloud Chat page, e.g. "Adding Friends").
 ///
 /// It names the field by its wire path (e.g. `AddFriendItem[3].Remark`), the limit and what was
 /// found. Byte limits count bytes of UTF-8, not characters.
@@ -243,9 +244,8 @@ impl StdError for ApiError {}
 
 /// Why a reply body did not yield a response.
 ///
-/// It answers the same questions as the log's
-/// [`RecordError`](crate::log::RecordError), with the same methods, and as the transport's and
-/// the client's errors: [`api_code`](Self::api_code), [`api_error`](Self::api_error),
+/// It answers the same questions as the log's [`RecordError`](crate::log::RecordError), with
+/// the same methods: [`api_code`](Self::api_code), [`api_error`](Self::api_error),
 /// [`decode_error`](Self::decode_error) and [`is_truncated`](Self::is_truncated).
 ///
 /// ```

@@ -83,13 +83,13 @@ pub struct EndpointStats {
 }
 
 impl EndpointStats {
-    /// Adds the counts of `other`.
+    /// Adds the counts of `other` (saturating, never overflowing).
     pub fn merge(&mut self, other: &EndpointStats) {
-        self.records += other.records;
-        self.replies += other.replies;
-        self.failures += other.failures;
-        self.items += other.items;
-        self.item_failures += other.item_failures;
+        self.records = self.records.saturating_add(other.records);
+        self.replies = self.replies.saturating_add(other.replies);
+        self.failures = self.failures.saturating_add(other.failures);
+        self.items = self.items.saturating_add(other.items);
+        self.item_failures = self.item_failures.saturating_add(other.item_failures);
     }
 }
 
@@ -154,20 +154,22 @@ impl LogStats {
     /// assert_eq!(merged, count(log));
     /// ```
     pub fn merge(&mut self, other: &LogStats) {
-        self.records += other.records;
-        self.requests += other.requests;
-        self.responses += other.responses;
-        self.exchanges += other.exchanges;
-        self.bad_lines += other.bad_lines;
+        self.records = self.records.saturating_add(other.records);
+        self.requests = self.requests.saturating_add(other.requests);
+        self.responses = self.responses.saturating_add(other.responses);
+        self.exchanges = self.exchanges.saturating_add(other.exchanges);
+        self.bad_lines = self.bad_lines.saturating_add(other.bad_lines);
         for (endpoint, counts) in &other.endpoints {
             self.endpoints.entry(*endpoint).or_default().merge(counts);
         }
         self.unknown_endpoint.merge(&other.unknown_endpoint);
         for (code, n) in &other.failures {
-            *self.failures.entry(*code).or_default() += n;
+            let count = self.failures.entry(*code).or_default();
+            *count = count.saturating_add(*n);
         }
         for (code, n) in &other.result_codes {
-            *self.result_codes.entry(*code).or_default() += n;
+            let count = self.result_codes.entry(*code).or_default();
+            *count = count.saturating_add(*n);
         }
     }
 }
