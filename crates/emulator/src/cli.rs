@@ -43,7 +43,7 @@ pub struct ServeArgs {
         env = "TIM_EMULATOR_SECRET_KEY",
         hide_env_values = true
     )]
-    secret_key: Option<String>,
+    secret_key: Option<Secret>,
     /// Create the accounts user1 .. userN at start.
     #[arg(long, default_value_t = 0)]
     accounts: usize,
@@ -136,15 +136,16 @@ pub struct ServeArgs {
     callback_token: Option<Secret>,
 }
 
-/// A secret flag value (the callback token): `Debug` never shows it.
+/// A secret flag value (the secret key, the callback token): `Debug` never shows it, and its
+/// memory is zeroed when dropped.
 #[derive(Clone)]
-struct Secret(String);
+struct Secret(zeroize::Zeroizing<String>);
 
 impl std::str::FromStr for Secret {
     type Err = std::convert::Infallible;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Ok(Self(s.to_owned()))
+        Ok(Self(zeroize::Zeroizing::new(s.to_owned())))
     }
 }
 
@@ -186,7 +187,7 @@ impl ServeArgs {
     pub fn config(&self) -> Result<Config, Error> {
         let serve = self;
         let credentials = match (serve.sdkappid, &serve.secret_key) {
-            (Some(_), Some(key)) if key.is_empty() => {
+            (Some(_), Some(key)) if key.0.trim().is_empty() => {
                 return Err(Error::Config(
                     "the secret key (--secret-key or TIM_EMULATOR_SECRET_KEY) is empty: give \
                      the application's secret key from the console"
@@ -196,9 +197,10 @@ impl ServeArgs {
             (Some(sdkappid), Some(key)) => {
                 let mut admins = serve.identifiers.iter();
                 let first = admins.next().map_or(DEV_ADMIN, String::as_str);
-                admins.fold(AppCredentials::new(sdkappid, first, key.clone()), |c, a| {
-                    c.with_admin(a.clone())
-                })
+                admins.fold(
+                    AppCredentials::new(sdkappid, first, key.0.as_str()),
+                    |c, a| c.with_admin(a.clone()),
+                )
             }
             _ => {
                 let mut admins = serve.identifiers.iter();

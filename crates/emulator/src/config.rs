@@ -61,7 +61,7 @@ impl AppCredentials {
     ///
     /// [`Error::Config`] naming the SDKAppID if the secret key is empty.
     pub fn validate(&self) -> Result<(), Error> {
-        if self.secret_key.0.is_empty() {
+        if self.secret_key.0.trim().is_empty() {
             return Err(Error::Config(format!(
                 "the secret key of sdkappid {} is empty: give the application's secret key \
                  from the console",
@@ -248,6 +248,10 @@ pub struct Config {
     /// would go over is answered HTTP 503 with `Connection: close` and its body is not read.
     /// Default [`DEFAULT_MAX_BUFFERED_BODY_BYTES`] (64 MiB). One body is at most 8 MiB anyway.
     pub max_buffered_body_bytes: usize,
+    /// Connections served at once; one more is closed as soon as it is accepted. With the
+    /// 16 KiB each connection may buffer of a request's line and headers, it bounds what slow or
+    /// idle clients can pin. Default [`DEFAULT_MAX_CONNECTIONS`] (1,024).
+    pub max_connections: usize,
 }
 
 /// The default [`Config::save_interval`]: 1 s.
@@ -260,6 +264,8 @@ pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 /// The default [`Config::max_buffered_body_bytes`]: 64 MiB.
 pub const DEFAULT_MAX_BUFFERED_BODY_BYTES: usize = 64 << 20;
+/// The default [`Config::max_connections`]: 1,024.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 
 impl Config {
     /// The default configuration with `credentials` as the only application.
@@ -399,6 +405,13 @@ impl Config {
         self
     }
 
+    /// Bounds the connections served at once (see [`Config::max_connections`]).
+    #[must_use]
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.max_connections = connections;
+        self
+    }
+
     /// Checks what [`Emulator::start`](crate::Emulator::start) checks before binding: at least
     /// one application, no empty secret key, timeouts over zero, a body buffer of at least one
     /// byte.
@@ -426,6 +439,9 @@ impl Config {
             return Err(Error::Config(
                 "max_buffered_body_bytes must be at least 1".into(),
             ));
+        }
+        if self.max_connections == 0 {
+            return Err(Error::Config("max_connections must be at least 1".into()));
         }
         Ok(())
     }
@@ -467,6 +483,7 @@ impl Default for Config {
             body_timeout: DEFAULT_BODY_TIMEOUT,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             max_buffered_body_bytes: DEFAULT_MAX_BUFFERED_BODY_BYTES,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
         }
     }
 }
@@ -493,6 +510,7 @@ impl fmt::Debug for Config {
             .field("body_timeout", &self.body_timeout)
             .field("idle_timeout", &self.idle_timeout)
             .field("max_buffered_body_bytes", &self.max_buffered_body_bytes)
+            .field("max_connections", &self.max_connections)
             .finish_non_exhaustive()
     }
 }

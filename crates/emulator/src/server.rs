@@ -43,6 +43,10 @@ const MAX_BODY_BYTES: usize = 8 << 20;
 /// The largest body read and dropped after a request is refused from its URL alone, to keep the
 /// connection open; a larger one is not read and the connection is closed.
 const DRAIN_MAX_BYTES: u64 = 64 << 10;
+/// How long a refused request's small body may take to arrive before the connection is closed.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(1);
+/// The most a connection buffers of a request's line and headers (hyper's read buffer).
+const READ_BUFFER_BYTES: usize = 16 << 10;
 /// The body of the HTTP 503 sent when the request bodies held would go over the bound.
 const BUSY_TEXT: &str = "the emulator holds too many request bodies at once; retry later\n";
 /// How long [`Emulator::stop`] waits for requests in flight before closing their connections.
@@ -73,6 +77,8 @@ pub(crate) struct Shared {
     /// One permit per request-body byte held, across all connections.
     body_budget: Semaphore,
     header_timeout: Duration,
+    /// Connections served at once ([`Config::max_connections`]).
+    max_connections: usize,
     body_timeout: Duration,
     idle_timeout: Duration,
 }
@@ -192,10 +198,12 @@ impl Emulator {
             generation: AtomicU64::new(0),
             body_budget: Semaphore::new(config.max_buffered_body_bytes.min(Semaphore::MAX_PERMITS)),
             header_timeout: config.header_timeout,
+            max_connections: config.max_connections,
             body_timeout: config.body_timeout,
             idle_timeout: config.idle_timeout,
         });
         let saver = config.state_file.clone().map(|path| {
+            persist::remove_stale_temps(&path);
             let (stop, stopped) = watch::channel(false);
             let task = tokio::spawn(save_loop(
                 shared.clone(),
@@ -554,6 +562,10 @@ async fn accept_loop(
                     tokio::time::sleep(Duration::from_millis(10)).await;
                     continue;
                 };
+                if connections.len() >= shared.max_connections {
+                    // Dropping the stream closes it.
+                    continue;
+                }
                 let _ = stream.set_nodelay(true);
                 let shared = shared.clone();
                 let signal = signal.clone();
@@ -562,7 +574,7 @@ async fn accept_loop(
                     Some(acceptor) => {
                         connections.spawn(async move {
                             if let Ok(Ok(tls)) = tokio::time::timeout(
-                                Duration::from_secs(10),
+                                shared.header_timeout,
                                 acceptor.accept(stream),
                             )
                             .await
@@ -611,6 +623,7 @@ where
     };
     let conn = http1::Builder::new()
         .keep_alive(true)
+        .max_buf_size(READ_BUFFER_BYTES)
         .serve_connection(TokioIo::new(stream), service);
     tokio::pin!(conn);
     loop {
@@ -787,6 +800,29 @@ enum BodyError {
     Broken,
 }
 
+/// Reads and drops the body of a refused request, keeping nothing and taking nothing from the
+/// body budget: whether all of it (at most [`DRAIN_MAX_BYTES`]) came within [`DRAIN_TIMEOUT`].
+async fn drain(mut body: Incoming) -> bool {
+    use http_body_util::BodyExt as _;
+
+    let read = async {
+        let mut seen = 0u64;
+        while let Some(frame) = body.frame().await {
+            let Ok(frame) = frame else { return false };
+            if let Some(data) = frame.data_ref() {
+                seen = seen.saturating_add(data.len() as u64);
+                if seen > DRAIN_MAX_BYTES {
+                    return false;
+                }
+            }
+        }
+        true
+    };
+    tokio::time::timeout(DRAIN_TIMEOUT, read)
+        .await
+        .unwrap_or(false)
+}
+
 /// Reads a request body within the per-request and global bounds and the body timeout. The
 /// permits returned hold its bytes against the global bound until dropped.
 async fn read_body<'a>(
@@ -940,8 +976,7 @@ async fn handle(
             // A small body is read and dropped to keep the connection; a larger one (or one of
             // unknown length) is left unread and the connection closed after the answer.
             let keep = !body_pending
-                || (declared.is_some_and(|n| n <= DRAIN_MAX_BYTES)
-                    && read_body(&shared, body, declared).await.is_ok());
+                || (declared.is_some_and(|n| n <= DRAIN_MAX_BYTES) && drain(body).await);
             return Ok(if keep { response } else { close(response) });
         }
     };

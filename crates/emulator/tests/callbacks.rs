@@ -403,3 +403,20 @@ fn serve_flags_set_the_callback_and_hide_the_token() {
     let serve = Serve::try_parse_from(["serve"]).unwrap();
     assert!(serve.args.config().unwrap().callback.is_none());
 }
+
+#[test]
+fn serve_flags_hide_the_secret_key_and_refuse_a_blank_one() {
+    const KEY: &str = "a-key-of-the-console-0123456789";
+    let serve =
+        Serve::try_parse_from(["serve", "--sdkappid", "1600000003", "--secret-key", KEY]).unwrap();
+    let debug = format!("{serve:?}");
+    assert!(!debug.contains(KEY), "{debug}");
+    assert!(debug.contains("<redacted>"), "{debug}");
+    let config = serve.args.config().unwrap();
+    assert!(!format!("{config:?}").contains(KEY));
+    // Spaces only are no key either.
+    let blank =
+        Serve::try_parse_from(["serve", "--sdkappid", "1600000003", "--secret-key", "  "]).unwrap();
+    let err = blank.args.config().unwrap_err();
+    assert!(err.to_string().contains("empty"), "{err}");
+}

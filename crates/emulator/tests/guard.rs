@@ -313,3 +313,69 @@ async fn an_empty_secret_key_or_a_zero_timeout_is_refused_at_start() {
         Err(Error::Config(m)) if m.contains("header_timeout")
     ));
 }
+
+#[tokio::test]
+async fn refused_requests_take_nothing_from_the_body_budget() {
+    let emulator = start(config().max_buffered_body_bytes(256 << 10), &["alice"]).await;
+    let addr = emulator.local_addr();
+    // Eight requests with a bad sig, each announcing 64 KiB (512 KiB in all, twice the bound)
+    // and sending none of it: they are refused from the URL and their bodies only drained.
+    let bad = "sdkappid=1&identifier=x&usersig=bad&random=1&contenttype=json";
+    let mut idle = Vec::new();
+    for _ in 0..8 {
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        stream
+            .write_all(head(bad, 64 << 10).as_bytes())
+            .await
+            .unwrap();
+        let (status, _, reply) = read_response(&mut stream).await;
+        assert_eq!(status, 200);
+        assert_ne!(error_code(&reply), 0);
+        idle.push(stream);
+    }
+    // Meanwhile a signed request with a 200 KB body is served, not answered 503.
+    let q = query(emulator.credentials());
+    let json = r#"{"From_Account":"alice","StartIndex":0}"#;
+    let body = format!("{json}{}", " ".repeat(200_000 - json.len()));
+    let mut good = TcpStream::connect(addr).await.unwrap();
+    good.write_all(format!("{}{body}", head(&q, body.len())).as_bytes())
+        .await
+        .unwrap();
+    let (status, _, reply) = read_response(&mut good).await;
+    assert_eq!(
+        (status, error_code(&reply)),
+        (200, 0),
+        "{}",
+        String::from_utf8_lossy(&reply)
+    );
+    // A refused body that never comes is not waited for long: its connection is closed.
+    assert!(closed_by_server(&mut idle[0]).await);
+    emulator.stop().await;
+}
+
+#[tokio::test]
+async fn connections_over_the_bound_are_closed_at_once() {
+    let emulator = start(config().max_connections(4), &["alice"]).await;
+    let addr = emulator.local_addr();
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        held.push(TcpStream::connect(addr).await.unwrap());
+    }
+    // Let the emulator accept the four.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut fifth = TcpStream::connect(addr).await.unwrap();
+    assert!(closed_by_server(&mut fifth).await);
+    // Once one closes, a new connection is served again.
+    drop(held.pop());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let q = query(emulator.credentials());
+    let json = r#"{"From_Account":"alice","StartIndex":0}"#;
+    let mut again = TcpStream::connect(addr).await.unwrap();
+    again
+        .write_all(format!("{}{json}", head(&q, json.len())).as_bytes())
+        .await
+        .unwrap();
+    let (status, _, reply) = read_response(&mut again).await;
+    assert_eq!((status, error_code(&reply)), (200, 0));
+    emulator.stop().await;
+}
