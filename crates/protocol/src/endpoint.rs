@@ -14,13 +14,14 @@ use std::fmt;
 /// ```text
 /// /// `v4/{service}/{command}`: what the command does.
 /// Variant = "service" / "command", WireType {
-///     retry_safe: bool, max_items: Option<usize>, rate: u32, keys: ["TopLevelKey", ...],
+///     retry_safe: bool, max_items: Option<usize>, rate: u32, items: Option<&str>,
+///     keys: ["TopLevelKey", ...],
 /// };
 /// ```
 ///
 /// where `WireType` is the command's [`Command`](crate::Command) type (a `$crate` path),
 /// `max_items` the items one request may carry, `rate` the default calls per second per
-/// SDKAppID, and `keys` the top-level body keys no other command's request or reply carries (for
+/// SDKAppID, `items` the reply's array of per-item results (`"ResultItem"`), and `keys` the top-level body keys no other command's request or reply carries (for
 /// telling which command a body logged without its `api` belongs to; keys shared by several
 /// commands, such as `ResultItem` or `To_Account`, are never listed).
 ///
@@ -45,48 +46,53 @@ macro_rules! for_each_endpoint {
             /// `v4/im_open_login_svc/account_import`: import one account.
             AccountImport = "im_open_login_svc" / "account_import",
             $crate::im_open_login_svc::AccountImport {
-                retry_safe: true, max_items: Some(1), rate: 200, keys: [],
+                retry_safe: true, max_items: Some(1), rate: 200, items: None, keys: [],
             };
             /// `v4/im_open_login_svc/multiaccount_import`: import up to 100 accounts.
             MultiaccountImport = "im_open_login_svc" / "multiaccount_import",
             $crate::im_open_login_svc::MultiaccountImport {
-                retry_safe: true, max_items: Some(100), rate: 100,
+                retry_safe: true, max_items: Some(100), rate: 100, items: None,
                 keys: ["AccountList", "FailAccounts"],
             };
             /// `v4/im_open_login_svc/account_check`: query whether accounts are imported.
             AccountCheck = "im_open_login_svc" / "account_check",
             $crate::im_open_login_svc::AccountCheck {
-                retry_safe: true, max_items: Some(100), rate: 100, keys: ["CheckItem"],
+                retry_safe: true, max_items: Some(100), rate: 100, items: Some("ResultItem"),
+                keys: ["CheckItem"],
             };
             /// `v4/profile/portrait_set`: set profile fields of one account.
             PortraitSet = "profile" / "portrait_set",
             $crate::profile::PortraitSet {
-                retry_safe: true, max_items: None, rate: 200, keys: ["ProfileItem"],
+                retry_safe: true, max_items: None, rate: 200, items: None, keys: ["ProfileItem"],
             };
             /// `v4/sns/friend_add`: add friends.
             FriendAdd = "sns" / "friend_add",
             $crate::sns::FriendAdd {
-                retry_safe: true, max_items: Some(1000), rate: 200, keys: ["AddFriendItem"],
+                retry_safe: true, max_items: Some(1000), rate: 200, items: Some("ResultItem"),
+                keys: ["AddFriendItem"],
             };
             /// `v4/sns/friend_delete`: delete friends.
             FriendDelete = "sns" / "friend_delete",
             $crate::sns::FriendDelete {
-                retry_safe: true, max_items: Some(1000), rate: 200, keys: [],
+                retry_safe: true, max_items: Some(1000), rate: 200, items: Some("ResultItem"),
+                keys: [],
             };
             /// `v4/sns/friend_check`: check friend relationships.
             FriendCheck = "sns" / "friend_check",
             $crate::sns::FriendCheck {
-                retry_safe: true, max_items: Some(1000), rate: 200, keys: [],
+                retry_safe: true, max_items: Some(1000), rate: 200, items: Some("InfoItem"),
+                keys: [],
             };
             /// `v4/sns/friend_get`: page through a friend list.
             FriendGet = "sns" / "friend_get",
             $crate::sns::FriendGet {
-                retry_safe: true, max_items: None, rate: 200, keys: [],
+                retry_safe: true, max_items: None, rate: 200, items: None, keys: [],
             };
             /// `v4/sns/black_list_add`: add accounts to a blocklist.
             BlackListAdd = "sns" / "black_list_add",
             $crate::sns::BlackListAdd {
-                retry_safe: true, max_items: Some(1000), rate: 200, keys: [],
+                retry_safe: true, max_items: Some(1000), rate: 200, items: Some("ResultItem"),
+                keys: [],
             };
         }
     };
@@ -96,7 +102,7 @@ macro_rules! for_each_endpoint {
 macro_rules! define_endpoints {
     ($($(#[$doc:meta])* $variant:ident = $service:literal / $command:literal, $wire:ty {
         retry_safe: $retry_safe:expr, max_items: $max_items:expr, rate: $rate:expr,
-        keys: [$($key:literal),* $(,)?] $(,)?
+        items: $items:expr, keys: [$($key:literal),* $(,)?] $(,)?
     };)*) => {
         /// A Tencent IM REST endpoint (`v4/{service}/{command}`).
         ///
@@ -136,6 +142,7 @@ macro_rules! define_endpoints {
                         retry_safe: $retry_safe,
                         max_items: $max_items,
                         rate: $rate,
+                        items: $items,
                     },)*
                 }
             }
@@ -173,6 +180,7 @@ struct Row {
     retry_safe: bool,
     max_items: Option<usize>,
     rate: u32,
+    items: Option<&'static str>,
 }
 
 impl Endpoint {
@@ -204,6 +212,12 @@ impl Endpoint {
     /// How many items one request may carry, for endpoints that take a list.
     pub const fn max_items(self) -> Option<usize> {
         self.row().max_items
+    }
+
+    /// The reply's array of per-item results (objects with a `ResultCode`), for endpoints whose
+    /// reply has one: `"ResultItem"`, or friend_check's `"InfoItem"`.
+    pub const fn item_array(self) -> Option<&'static str> {
+        self.row().items
     }
 
     /// The default call rate per second per SDKAppID that the client keeps to.

@@ -11,7 +11,8 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor
 
 use crate::error_code::ErrorCode;
 
-/// Whether a reply's key names its item array.
+/// Whether a reply's key names its item array: one of the catalogue's
+/// [`Endpoint::item_array`](crate::Endpoint::item_array) names (a test checks every row's).
 pub(super) fn is_item_array(key: &str) -> bool {
     matches!(key, "ResultItem" | "InfoItem")
 }
@@ -330,6 +331,16 @@ impl<'de> Visitor<'de> for Integer {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn every_item_array_of_the_catalogue_is_counted() {
+        for &endpoint in crate::Endpoint::ALL {
+            if let Some(key) = endpoint.item_array() {
+                assert!(is_item_array(key), "{endpoint}: {key} is not counted");
+            }
+        }
+    }
+
     use super::*;
 
     fn read(reply: &str) -> (ItemCodes, Vec<(i64, u64)>) {
