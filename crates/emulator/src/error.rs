@@ -32,7 +32,10 @@ pub enum Error {
         source: io::Error,
     },
     /// A state file is not a state snapshot: where it is broken, without its content.
-    #[error("state file {path} is not a state snapshot: {problem} at line {line}, column {column}")]
+    #[error(
+        "state file {path} is not a state snapshot: {problem} at line {line}, column {column}{}",
+        if field.is_empty() { String::new() } else { format!(", in {field}") }
+    )]
     StateFileCorrupt {
         /// The file.
         path: PathBuf,
@@ -40,6 +43,10 @@ pub enum Error {
         line: usize,
         /// The column where it is broken, from 1.
         column: usize,
+        /// The field where it is broken, as a path of the format's field names with map keys
+        /// (account IDs and the like) shown as `[…]`, e.g. `apps[…].accounts[…].friends`; empty
+        /// when the break is outside any field.
+        field: String,
         /// What is wrong, in a few words.
         problem: &'static str,
     },

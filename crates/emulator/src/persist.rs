@@ -35,7 +35,16 @@ pub fn load_state(path: &Path) -> Result<Option<StateSnapshot>, Error> {
 
 /// Parses the bytes of a state file.
 pub(crate) fn parse_state(path: &Path, text: &[u8]) -> Result<StateSnapshot, Error> {
-    serde_json::from_slice(text).map_err(|e| {
+    let mut deserializer = serde_json::Deserializer::from_slice(text);
+    let parsed = match serde_path_to_error::deserialize(&mut deserializer) {
+        // Anything but white space after the snapshot is an error too.
+        Ok(state) => deserializer
+            .end()
+            .map(|()| state)
+            .map_err(|e| (String::new(), e)),
+        Err(e) => Err((field_path(e.path()), e.into_inner())),
+    };
+    parsed.map_err(|(field, e)| {
         use serde_json::error::Category;
         let problem = match e.classify() {
             Category::Io => "unreadable",
@@ -47,9 +56,55 @@ pub(crate) fn parse_state(path: &Path, text: &[u8]) -> Result<StateSnapshot, Err
             path: path.to_owned(),
             line: e.line(),
             column: e.column(),
+            field,
             problem,
         }
     })
+}
+
+/// The maps of a state file, whose keys are SDKAppIDs, account IDs and profile tags.
+const MAPS: &[&str] = &[
+    "apps",
+    "accounts",
+    "profile",
+    "friends",
+    "pending_out",
+    "pending_in",
+];
+
+/// `path` with the keys of [`MAPS`] shown as `[…]` (they are the file's content, e.g. account
+/// IDs) and every other key, a field name of the format, as it is: e.g.
+/// `apps[…].accounts[…].standard_sequence`.
+fn field_path(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::new();
+    let mut in_map = false;
+    for segment in path {
+        match segment {
+            Segment::Map { key } if in_map => {
+                out.push_str("[…]");
+                in_map = false;
+            }
+            Segment::Map { key } | Segment::Enum { variant: key } => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                // A field name of the format: letters, digits and underscores only.
+                if key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+                    out.push_str(key);
+                    in_map = MAPS.contains(&key.as_str());
+                } else {
+                    out.push('…');
+                }
+            }
+            Segment::Seq { index } => {
+                out.push_str(&format!("[{index}]"));
+                in_map = false;
+            }
+            Segment::Unknown => out.push_str(".?"),
+        }
+    }
+    out
 }
 
 /// Writes `state` to `path` as JSON, atomically and durably: into a new temporary file of the

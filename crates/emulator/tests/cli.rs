@@ -584,6 +584,12 @@ fn a_corrupt_state_file_says_where_without_its_content() {
         assert!(!format!("{error:?}").contains(secret));
         if n == 0 {
             assert!(message.contains("line 4"), "{message}");
+            // The field, by the format's names; the account ID `alice` is not shown.
+            assert!(
+                message.contains("in apps[…].accounts[…].standard_sequence"),
+                "{message}"
+            );
+            assert!(!message.contains("alice"), "{message}");
         }
         // The binary refuses to start with it, and does not echo it either.
         let output = Command::new(BIN)
