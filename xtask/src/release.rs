@@ -230,9 +230,14 @@ fn plan(root: &Path, target: &str, date: Date) -> Result<Plan> {
         ));
     }
     edits.retain(|(_, changes, _)| !changes.is_empty());
+    let released_before = changelog::released_before(&text, &new);
+    if !released_before && new != current {
+        let note = "no release yet: a first release usually keeps its version";
+        warnings.push(format!("{note} (`cargo xtask release {current}`)"));
+    }
     Ok(Plan {
         published: published.iter().map(|p| p.name.clone()).collect(),
-        released_before: changelog::released_before(&text, &new),
+        released_before,
         root,
         date,
         current,
@@ -254,6 +259,7 @@ fn git_problem(root: &Path, will_edit: bool) -> Option<String> {
     let from_main = "releases are cut from `main`";
     let problem = match git(root, &["rev-parse", "--abbrev-ref", "HEAD"]) {
         Ok(branch) if branch == "main" => None,
+        Ok(branch) if branch == "HEAD" => Some(format!("{from_main}, and HEAD is detached")),
         Ok(branch) => Some(format!("{from_main}, and this is `{branch}`")),
         Err(err) => Some(format!("not a git work tree: {err}")),
     };
@@ -270,35 +276,36 @@ fn git_problem(root: &Path, will_edit: bool) -> Option<String> {
 pub(crate) fn run(root: &Path, options: &Options, out: &mut dyn Write) -> Result<()> {
     let today = || time::OffsetDateTime::now_utc().date();
     let plan = plan(root, &options.target, options.date.unwrap_or_else(today))?;
-    let (mut steps, mut skipped) = (Vec::new(), Vec::new());
+    // What `--execute` runs after the edits, in order; `Err` is a step skipped, and why.
+    let mut steps: Vec<std::result::Result<Command, String>> = Vec::new();
     if plan.root.join("Cargo.lock").is_file() {
-        steps.push(cargo(&plan.root, &["update", "--workspace", "--offline"]));
+        let update = ["update", "--workspace", "--offline"];
+        steps.push(Ok(cargo(&plan.root, &update)));
     }
     let semver_checks = |arg| {
         let mut command = cargo(&plan.root, &["semver-checks", arg]);
         command.envs(options.semver_checks_env.iter().cloned());
         command
     };
-    if !plan.released_before {
-        skipped.push(
-            "cargo semver-checks: skipped, a first release has no API to compare with".into(),
-        );
+    steps.push(if !plan.released_before {
+        Err("cargo semver-checks: skipped, a first release has no API to compare with".into())
     } else if exec(&mut semver_checks("--version"), true).is_err() {
-        let install = "cargo install cargo-semver-checks";
-        skipped.push(format!(
-            "cargo semver-checks: not installed, skipped ({install})"
-        ));
+        let skip = "cargo semver-checks: not installed, skipped";
+        Err(format!("{skip} (cargo install cargo-semver-checks)"))
     } else {
-        steps.push(semver_checks("--workspace"));
-    }
-    if !options.no_publish_check {
-        let args = ["publish", "--workspace", "--dry-run", "--allow-dirty"];
-        steps.push(cargo(&plan.root, &args));
+        Ok(semver_checks("--workspace"))
+    });
+    steps.push(if options.no_publish_check {
+        Err("cargo publish --workspace --dry-run: skipped (--no-publish-check)".into())
     } else {
-        skipped.push("cargo publish --workspace --dry-run: skipped (--no-publish-check)".into());
-    }
+        let publish = ["publish", "--workspace", "--dry-run", "--allow-dirty"];
+        Ok(cargo(&plan.root, &publish))
+    });
     let git = git_problem(&plan.root, !plan.edits.is_empty());
-    let then: Vec<String> = steps.iter().map(describe).chain(skipped).collect();
+    let then: Vec<String> = steps
+        .iter()
+        .map(|s| s.as_ref().map_or_else(Clone::clone, describe))
+        .collect();
     let _ = out.write_all(describe_plan(&plan, options.execute, &then, &git).as_bytes());
     if !options.execute {
         return Ok(());
@@ -314,7 +321,7 @@ pub(crate) fn run(root: &Path, options: &Options, out: &mut dyn Write) -> Result
         written.map_err(|err| format!("cannot write {}: {err}", path.display()))?;
         let _ = writeln!(out, "Edited {}", relative(&plan, path));
     }
-    for mut step in steps {
+    for mut step in steps.into_iter().flatten() {
         let _ = writeln!(out, "==> {}", describe(&step));
         let _ = out.flush();
         let output = exec(&mut step, options.quiet).map_err(|err| {
