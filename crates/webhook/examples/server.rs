@@ -26,7 +26,7 @@ use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use tencent_im_webhook::callback::CallbackEvent;
 use tencent_im_webhook::{
-    CallbackToken, Decision, PrevFriendAddReply, RefusalCode, Reply, Verifier,
+    CallbackReply, CallbackToken, Decision, PrevFriendAddReply, RefusalCode, Verifier,
 };
 use tokio::net::TcpListener;
 
@@ -95,7 +95,7 @@ async fn handle(verifier: &Verifier, req: Request<Incoming>) -> Response<Full<By
                     pair.from_account, pair.to_account, pair.initiator_account
                 );
             }
-            Reply::ok()
+            CallbackReply::ok()
         }
         CallbackEvent::FriendDelete(deleted) => {
             for pair in &deleted.pairs {
@@ -104,13 +104,13 @@ async fn handle(verifier: &Verifier, req: Request<Incoming>) -> Response<Full<By
                     pair.from_account, pair.to_account
                 );
             }
-            Reply::ok()
+            CallbackReply::ok()
         }
         CallbackEvent::BlackListAdd(blocked) => {
             for pair in &blocked.pairs {
                 println!("blocked: {} blocks {}", pair.from_account, pair.to_account);
             }
-            Reply::ok()
+            CallbackReply::ok()
         }
         CallbackEvent::PrevFriendAdd(request) => {
             // A before-callback: answer within 2 s, item by item.
@@ -125,7 +125,7 @@ async fn handle(verifier: &Verifier, req: Request<Incoming>) -> Response<Full<By
         }
         other => {
             println!("callback {}: acknowledged", other.command());
-            Reply::ack(other)
+            CallbackReply::ack(other)
         }
     };
     reply.into_http().map(|body| Full::new(Bytes::from(body)))

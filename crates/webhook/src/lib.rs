@@ -8,7 +8,7 @@ mod verifier;
 
 pub use error::{InvalidRefusalCode, InvalidToken, VerifyError};
 pub use query::CallbackQuery;
-pub use reply::{CONTENT_TYPE, Decision, PrevFriendAddReply, RefusalCode, Reply};
+pub use reply::{CONTENT_TYPE, CallbackReply, Decision, PrevFriendAddReply, RefusalCode};
 pub use token::{CallbackToken, TOKEN_MAX_CHARS};
 pub use verifier::{DEFAULT_MAX_BODY_BYTES, DEFAULT_WINDOW, VerifiedCallback, Verifier};
 

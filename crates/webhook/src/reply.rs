@@ -1,4 +1,4 @@
-//! Replies: [`Reply`] (OK or failure), and [`PrevFriendAddReply`], which allows or refuses
+//! Replies: [`CallbackReply`] (OK or failure), and [`PrevFriendAddReply`], which allows or refuses
 //! each item of a before-callback.
 
 use tencent_im_protocol::ErrorCode;
@@ -15,21 +15,21 @@ pub const CONTENT_TYPE: &str = "application/json";
 /// A reply to a callback, ready to send with HTTP 200.
 ///
 /// ```
-/// use tencent_im_webhook::Reply;
+/// use tencent_im_webhook::CallbackReply;
 ///
-/// assert_eq!(Reply::ok().to_json(), br#"{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}"#);
+/// assert_eq!(CallbackReply::ok().to_json(), br#"{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}"#);
 /// assert_eq!(
-///     Reply::failure("database down").to_json(),
+///     CallbackReply::failure("database down").to_json(),
 ///     br#"{"ActionStatus":"FAIL","ErrorCode":1,"ErrorInfo":"database down"}"#
 /// );
-/// let response = Reply::ok().into_http();
+/// let response = CallbackReply::ok().into_http();
 /// assert_eq!(response.status(), 200);
 /// assert_eq!(response.headers()["content-type"], "application/json");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reply(CallbackResponse);
+pub struct CallbackReply(CallbackResponse);
 
-impl Reply {
+impl CallbackReply {
     /// `{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}`: the callback was processed.
     pub fn ok() -> Self {
         Self(CallbackResponse::ok())
@@ -79,7 +79,7 @@ impl Reply {
     }
 }
 
-impl From<CallbackResponse> for Reply {
+impl From<CallbackResponse> for CallbackReply {
     fn from(response: CallbackResponse) -> Self {
         Self(response)
     }
@@ -150,7 +150,7 @@ impl Decision {
 /// (`ResultCode` 0) or refusing it (a [`RefusalCode`]).
 ///
 /// ```
-/// use tencent_im_webhook::{Decision, PrevFriendAddReply, RefusalCode, Reply};
+/// use tencent_im_webhook::{Decision, PrevFriendAddReply, RefusalCode, CallbackReply};
 /// use tencent_im_webhook::callback::{CallbackPrevFriendAdd, PrevFriendAddItem};
 ///
 /// let request = CallbackPrevFriendAdd::new(
@@ -162,7 +162,7 @@ impl Decision {
 ///     ],
 ///     1_700_000_000_000,
 /// );
-/// let reply: Reply = PrevFriendAddReply::decide(&request, |item| {
+/// let reply: CallbackReply = PrevFriendAddReply::decide(&request, |item| {
 ///     if item.to_account == "mallory" {
 ///         Decision::refuse(RefusalCode::new(38_001).unwrap(), "blocked by policy")
 ///     } else {
@@ -235,7 +235,7 @@ impl PrevFriendAddReply {
     }
 }
 
-impl From<PrevFriendAddReply> for Reply {
+impl From<PrevFriendAddReply> for CallbackReply {
     fn from(reply: PrevFriendAddReply) -> Self {
         Self(CallbackResponse::ok().with_results(reply.items))
     }

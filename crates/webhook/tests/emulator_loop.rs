@@ -19,7 +19,7 @@ use tencent_im_webhook::callback::{
     AccountPair, CallbackBlackListAdd, CallbackEvent, CallbackFriendAdd, CallbackFriendDelete,
     ClientCmd, FriendAddPair, OptPlatform,
 };
-use tencent_im_webhook::{CallbackToken, Reply, VerifiedCallback, Verifier};
+use tencent_im_webhook::{CallbackReply, CallbackToken, VerifiedCallback, Verifier};
 use tokio::net::TcpListener;
 use tokio::task::{JoinHandle, JoinSet};
 
@@ -93,7 +93,7 @@ async fn handle(
     let request = http::Request::from_parts(parts, body.to_bytes());
     match verifier.verify(&request) {
         Ok(callback) => {
-            let reply = Reply::ack(&callback.event).into_http();
+            let reply = CallbackReply::ack(&callback.event).into_http();
             record.lock().unwrap().push(Ok(callback));
             reply.map(|body| Full::new(Bytes::from(body)))
         }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tencent_im_webhook::callback::{CallbackCommand, CallbackEvent, OptPlatform};
 use tencent_im_webhook::{
-    CallbackToken, FixedClock, InvalidToken, ManualClock, Reply, Verifier, VerifyError,
+    CallbackReply, CallbackToken, FixedClock, InvalidToken, ManualClock, Verifier, VerifyError,
 };
 
 const APP: u64 = 1_400_000_000;
@@ -353,7 +353,7 @@ fn an_unknown_command_is_acknowledged_as_other() {
     assert_eq!(other.command, "Group.CallbackAfterNewMemberJoin");
     assert_eq!(other.body.as_bytes(), body);
     assert_eq!(
-        Reply::ack(&callback.event).to_json(),
+        CallbackReply::ack(&callback.event).to_json(),
         br#"{"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}"#
     );
 }

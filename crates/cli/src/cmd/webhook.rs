@@ -12,7 +12,7 @@ use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
-use tencent_im_webhook::{CallbackToken, Reply, VerifiedCallback, Verifier};
+use tencent_im_webhook::{CallbackReply, CallbackToken, VerifiedCallback, Verifier};
 use tokio::net::TcpListener;
 
 use crate::config::GlobalArgs;
@@ -180,7 +180,7 @@ async fn handle(
         Ok(callback) => {
             print_event(&callback, out);
             let _ = seen.send(());
-            let reply = Reply::ack(&callback.event);
+            let reply = CallbackReply::ack(&callback.event);
             reply.into_http().map(|body| Full::new(Bytes::from(body)))
         }
         Err(error) => {
