@@ -95,7 +95,7 @@ impl<'de> Visitor<'de> for ReplyItems<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(is_items) = map.next_key_seed(IsItemArray)? {
+        while let Some(is_items) = map.next_key_seed(KeyIs(is_item_array))? {
             if is_items {
                 map.next_value_seed(ItemArrayOf(&mut *self.0))?;
             } else {
@@ -106,9 +106,10 @@ impl<'de> Visitor<'de> for ReplyItems<'_> {
     }
 }
 
-struct IsItemArray;
+/// An object key, read as whether the predicate holds for it.
+struct KeyIs<F>(F);
 
-impl<'de> DeserializeSeed<'de> for IsItemArray {
+impl<'de, F: FnOnce(&str) -> bool> DeserializeSeed<'de> for KeyIs<F> {
     type Value = bool;
 
     fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
@@ -116,7 +117,7 @@ impl<'de> DeserializeSeed<'de> for IsItemArray {
     }
 }
 
-impl Visitor<'_> for IsItemArray {
+impl<F: FnOnce(&str) -> bool> Visitor<'_> for KeyIs<F> {
     type Value = bool;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -124,7 +125,7 @@ impl Visitor<'_> for IsItemArray {
     }
 
     fn visit_str<E: de::Error>(self, key: &str) -> Result<bool, E> {
-        Ok(is_item_array(key))
+        Ok((self.0)(key))
     }
 }
 
@@ -211,7 +212,7 @@ impl<'de> Visitor<'de> for Item {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut code = None;
-        while let Some(is_code) = map.next_key_seed(IsResultCode)? {
+        while let Some(is_code) = map.next_key_seed(KeyIs(|key: &str| key == "ResultCode"))? {
             if is_code && code.is_none() {
                 code = map.next_value_seed(Integer)?;
             } else {
@@ -248,28 +249,6 @@ impl<'de> Visitor<'de> for Item {
 
     fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
         Ok(None)
-    }
-}
-
-struct IsResultCode;
-
-impl<'de> DeserializeSeed<'de> for IsResultCode {
-    type Value = bool;
-
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<bool, D::Error> {
-        deserializer.deserialize_str(self)
-    }
-}
-
-impl Visitor<'_> for IsResultCode {
-    type Value = bool;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an object key")
-    }
-
-    fn visit_str<E: de::Error>(self, key: &str) -> Result<bool, E> {
-        Ok(key == "ResultCode")
     }
 }
 
