@@ -21,12 +21,13 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use tencent_im_protocol::callback::{CallbackEvent, CallbackResponse};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::auth::SharedClock;
+use tencent_im_webhook::CallbackToken;
+
 use crate::config::CallbackConfig;
 use crate::error::Error;
 use crate::journal::REDACTED;
@@ -35,8 +36,6 @@ use crate::journal::REDACTED;
 const QUEUE_CAPACITY: usize = 10_000;
 /// The largest reply read from the app.
 const MAX_REPLY_BYTES: usize = 64 << 10;
-/// The longest callback token the console accepts, in characters.
-const TOKEN_MAX_CHARS: usize = 128;
 
 /// One callback as the emulator sent it, and what came back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -116,12 +115,7 @@ impl CallbackHub {
             )));
         }
         if let Some(token) = config.token() {
-            let chars = token.chars().count();
-            if !(1..=TOKEN_MAX_CHARS).contains(&chars) {
-                return Err(Error::Config(format!(
-                    "a callback token has 1 to {TOKEN_MAX_CHARS} characters, this one has {chars}"
-                )));
-            }
+            CallbackToken::new(token).map_err(|e| Error::Config(e.to_string()))?;
         }
         Ok(())
     }
@@ -142,7 +136,8 @@ impl CallbackHub {
         });
         let sender = Sender {
             url: config.url.clone(),
-            token: config.token().map(str::to_owned),
+            // Checked by `validate`: a token of the wrong length is refused before this.
+            token: config.token().and_then(|t| CallbackToken::new(t).ok()),
             timeout: config.timeout,
             clock,
             client: Client::builder(TokioExecutor::new()).build_http(),
@@ -234,7 +229,7 @@ impl CallbackJournal {
 /// The one task that sends callbacks, in queue order.
 struct Sender {
     url: String,
-    token: Option<String>,
+    token: Option<CallbackToken>,
     timeout: Duration,
     clock: SharedClock,
     client: Client<HttpConnector, Full<Bytes>>,
@@ -272,7 +267,7 @@ impl Sender {
         );
         let mut shown = query.clone();
         if let Some(token) = &self.token {
-            let sign = sign(token, request_time);
+            let sign = token.sign(request_time);
             query.push_str(&format!("&RequestTime={request_time}&Sign={sign}"));
             shown.push_str(&format!("&RequestTime={request_time}&Sign={REDACTED}"));
         }
@@ -338,18 +333,6 @@ impl Sender {
     }
 }
 
-/// `Sign`: lowercase hex of SHA-256(token followed by the decimal `RequestTime`).
-fn sign(token: &str, request_time: u64) -> String {
-    let mut hasher = Sha256::new();
-    hasher.update(token.as_bytes());
-    hasher.update(request_time.to_string().as_bytes());
-    hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 /// An error and its causes, `: `-separated.
 fn describe(error: &(dyn StdError + 'static)) -> String {
     let mut text = error.to_string();
@@ -365,14 +348,6 @@ fn describe(error: &(dyn StdError + 'static)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn sign_is_the_documented_example() {
-        assert_eq!(
-            sign("xxxxyyyy", 1_669_872_112),
-            "17773bc39a671d7b9aa835458704d2a6db81360a5940292b587d6d760d484061"
-        );
-    }
 
     #[test]
     fn journal_drops_the_oldest() {
