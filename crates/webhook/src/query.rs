@@ -101,29 +101,10 @@ impl<'a> RawQuery<'a> {
     }
 }
 
-/// Decodes `%XX` escapes; anything else (including `+`) is kept as is. Bytes that do not form
-/// UTF-8 are replaced.
+/// Decodes `%XX` escapes; anything else (including `+` and a `%` without two hex digits) is
+/// kept as is. Bytes that do not form UTF-8 are replaced.
 fn percent_decode(value: &str) -> Cow<'_, str> {
-    if !value.contains('%') {
-        return Cow::Borrowed(value);
-    }
-    let bytes = value.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| char::from(b).to_digit(16);
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                // Two hex digits make a byte.
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
+    percent_encoding::percent_decode_str(value).decode_utf8_lossy()
 }
 
 #[cfg(test)]
