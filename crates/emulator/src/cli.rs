@@ -189,7 +189,7 @@ impl ServeArgs {
         let credentials = match (serve.sdkappid, &serve.secret_key) {
             (Some(_), Some(key)) if key.0.trim().is_empty() => {
                 return Err(Error::Config(
-                    "the secret key (--secret-key or TIM_EMULATOR_SECRET_KEY) is empty: give \
+                    "the secret key (--secret-key or TIM_EMULATOR_SECRET_KEY) is empty or blank: give \
                      the application's secret key from the console"
                         .into(),
                 ));

@@ -63,7 +63,7 @@ impl AppCredentials {
     pub fn validate(&self) -> Result<(), Error> {
         if self.secret_key.0.trim().is_empty() {
             return Err(Error::Config(format!(
-                "the secret key of sdkappid {} is empty: give the application's secret key \
+                "the secret key of sdkappid {} is empty or blank: give the application's secret key \
                  from the console",
                 self.sdkappid
             )));
