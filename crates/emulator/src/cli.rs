@@ -82,7 +82,7 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
     /// A fault and the share of requests that get it, e.g. `--fault 502=0.1` (repeatable).
-    /// Kinds: 30006, 30007, 502, drop-before, drop-mid, truncated, non-json, item-30006,
+    /// Kinds: 30006, 30007, 502, 429, drop-before, drop-mid, truncated, non-json, item-30006,
     /// item-30007.
     #[arg(long = "fault", value_parser = parse_fault)]
     faults: Vec<(FaultKind, f64)>,

@@ -1,5 +1,5 @@
-//! Faults on demand: added latency, transient error codes, HTTP 502, dropped connections and
-//! damaged bodies.
+//! Faults on demand: added latency, transient error codes, HTTP 502 and 429, dropped connections
+//! and damaged bodies.
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 /// One kind of fault.
 ///
 /// Faults that answer *instead of* the request ([`Error30006`](Self::Error30006),
-/// [`Error30007`](Self::Error30007), [`Http502`](Self::Http502),
+/// [`Error30007`](Self::Error30007), [`Http502`](Self::Http502), [`Http429`](Self::Http429),
 /// [`DropBeforeResponse`](Self::DropBeforeResponse), [`NonJsonBody`](Self::NonJsonBody)) leave the
 /// state untouched. Faults that damage the *reply* ([`DropMidResponse`](Self::DropMidResponse),
 /// [`TruncatedBody`](Self::TruncatedBody)) let the request take effect first, as when a reply is
@@ -25,6 +25,8 @@ pub enum FaultKind {
     Error30007,
     /// HTTP 502 with an HTML body, as a gateway sends it.
     Http502,
+    /// HTTP 429 with a plain-text body, as a gateway's rate limit sends it.
+    Http429,
     /// The connection is closed before any byte of the response.
     DropBeforeResponse,
     /// The headers and part of the body are sent, then the connection is closed (the
@@ -43,10 +45,11 @@ pub enum FaultKind {
 
 impl FaultKind {
     /// Every kind.
-    pub const ALL: [FaultKind; 9] = [
+    pub const ALL: [FaultKind; 10] = [
         Self::Error30006,
         Self::Error30007,
         Self::Http502,
+        Self::Http429,
         Self::DropBeforeResponse,
         Self::DropMidResponse,
         Self::TruncatedBody,
@@ -61,6 +64,7 @@ impl FaultKind {
             Self::Error30006 => "30006",
             Self::Error30007 => "30007",
             Self::Http502 => "502",
+            Self::Http429 => "429",
             Self::DropBeforeResponse => "drop-before",
             Self::DropMidResponse => "drop-mid",
             Self::TruncatedBody => "truncated",

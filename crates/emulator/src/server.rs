@@ -952,6 +952,7 @@ async fn handle(
     if let Some(
         kind @ (FaultKind::DropBeforeResponse
         | FaultKind::Http502
+        | FaultKind::Http429
         | FaultKind::NonJsonBody
         | FaultKind::Error30006
         | FaultKind::Error30007
@@ -1019,6 +1020,14 @@ fn fault_answer(
         FaultKind::Http502 => {
             record(502, None);
             bad_gateway()
+        }
+        FaultKind::Http429 => {
+            record(429, None);
+            text(
+                StatusCode::TOO_MANY_REQUESTS,
+                "text/plain; charset=utf-8",
+                "too many requests\n",
+            )
         }
         FaultKind::NonJsonBody => {
             record(200, None);

@@ -181,6 +181,26 @@ async fn http_502_with_an_html_body() {
 }
 
 #[tokio::test]
+async fn http_429_with_a_plain_text_body() {
+    let emulator = setup().await;
+    emulator.inject(FaultKind::Http429, 1);
+    let raw = add_raw(&emulator).await;
+    assert_eq!(raw.status(), 429);
+    let (head, body) = raw.head_and_body();
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("content-type: text/plain")
+    );
+    assert_eq!(String::from_utf8(body).unwrap(), "too many requests\n");
+    assert_eq!(friends(&emulator), 0);
+    let last = emulator.journal().last().cloned().unwrap();
+    assert_eq!((last.status, last.fault), (429, Some(FaultKind::Http429)));
+    assert_eq!(add_raw(&emulator).await.status(), 200);
+    assert_eq!(friends(&emulator), 1);
+    emulator.stop().await;
+}
+
+#[tokio::test]
 async fn drop_before_response_closes_without_a_byte() {
     let emulator = setup().await;
     emulator.inject(FaultKind::DropBeforeResponse, 1);

@@ -9,6 +9,7 @@ use std::time::Duration;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{Client, RedisError, Script};
 use tencent_im_protocol::{Endpoint, ErrorCode};
+use tencent_im_transport::ErrorKind as CallErrorKind;
 use tencent_im_transport::{BoxFuture, ConfigError, Rate, RateLimiter, TokenBucket};
 use tokio::time::Instant;
 
@@ -545,8 +546,8 @@ impl Inner {
     }
 
     /// Records a pause here and, unless one was recorded lately, in Redis.
-    fn rate_limited(&self, endpoint: Endpoint, code: ErrorCode) {
-        let app_wide = code == ErrorCode::SDKAPPID_RATE_LIMITED;
+    fn rate_limited(&self, endpoint: Endpoint, answer: CallErrorKind) {
+        let app_wide = answer == CallErrorKind::Api(ErrorCode::SDKAPPID_RATE_LIMITED);
         let now = Instant::now();
         let until = now + self.pause;
         let fresh = {
@@ -574,7 +575,7 @@ impl Inner {
         }
         tracing::info!(
             endpoint = endpoint.path(),
-            code = code.get(),
+            answer = %answer,
             pause_ms = u64::try_from(self.pause.as_millis()).unwrap_or(u64::MAX),
             app_wide,
             "rate limited by Tencent: pausing the fleet"
@@ -615,8 +616,8 @@ impl RateLimiter for RedisRateLimiter {
         Box::pin(self.inner.acquire(endpoint))
     }
 
-    fn rate_limited(&self, endpoint: Endpoint, code: ErrorCode) {
-        self.inner.rate_limited(endpoint, code);
+    fn rate_limited(&self, endpoint: Endpoint, answer: CallErrorKind) {
+        self.inner.rate_limited(endpoint, answer);
     }
 
     /// A zero rate or burst of the fleet's quota is refused when the client is built, with the

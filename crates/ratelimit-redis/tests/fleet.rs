@@ -27,9 +27,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use common::redis::RedisServer;
 use common::*;
-use tencent_im_protocol::{Endpoint, ErrorCode};
+use tencent_im_protocol::Endpoint;
 use tencent_im_ratelimit_redis::{Backend, RedisRateLimiter};
-use tencent_im_transport::{BoxFuture, RateLimiter, Unlimited};
+use tencent_im_transport::{BoxFuture, ErrorKind as CallErrorKind, RateLimiter, Unlimited};
 
 const OUT: &str = "TIM_FLEET_OUT";
 const REDIS: &str = "TIM_FLEET_REDIS";
@@ -69,10 +69,14 @@ impl RateLimiter for Recorder {
         })
     }
 
-    fn rate_limited(&self, endpoint: Endpoint, code: ErrorCode) {
-        let line = format!("hook {} {}", now_us(), code.get());
+    fn rate_limited(&self, endpoint: Endpoint, answer: CallErrorKind) {
+        let code = match answer {
+            CallErrorKind::Api(code) => code.get(),
+            _ => -1,
+        };
+        let line = format!("hook {} {code}", now_us());
         self.log.lock().unwrap().push(line);
-        self.inner.rate_limited(endpoint, code);
+        self.inner.rate_limited(endpoint, answer);
     }
 }
 

@@ -14,7 +14,7 @@ use common::redis::RedisServer;
 use common::*;
 use tencent_im_protocol::{Endpoint, ErrorCode};
 use tencent_im_ratelimit_redis::{Backend, ErrorKind, RedisRateLimiter};
-use tencent_im_transport::{Rate, RateLimiter};
+use tencent_im_transport::{ErrorKind as CallErrorKind, Rate, RateLimiter};
 use tokio::time::Instant;
 
 const APP: u64 = 1_400_000_000;
@@ -155,7 +155,10 @@ async fn a_60011_pauses_every_endpoint_of_the_app_for_every_member() {
     told.check().await.unwrap();
     other.check().await.unwrap();
     let t = Instant::now();
-    told.rate_limited(Endpoint::FriendAdd, ErrorCode::SDKAPPID_RATE_LIMITED);
+    told.rate_limited(
+        Endpoint::FriendAdd,
+        CallErrorKind::Api(ErrorCode::SDKAPPID_RATE_LIMITED),
+    );
     // The pause is written to Redis in the background, for the other members.
     let key = "tim:rl:{1400000000}:pause";
     let deadline = Instant::now() + Duration::from_millis(400);
@@ -171,7 +174,10 @@ async fn a_60011_pauses_every_endpoint_of_the_app_for_every_member() {
         t.elapsed()
     );
     let t = Instant::now();
-    told.rate_limited(Endpoint::FriendAdd, ErrorCode::SDKAPPID_RATE_LIMITED);
+    told.rate_limited(
+        Endpoint::FriendAdd,
+        CallErrorKind::Api(ErrorCode::SDKAPPID_RATE_LIMITED),
+    );
     tokio::time::sleep(Duration::from_millis(50)).await;
     other.acquire(Endpoint::FriendCheck).await;
     let waited = t.elapsed();
@@ -179,7 +185,10 @@ async fn a_60011_pauses_every_endpoint_of_the_app_for_every_member() {
     assert!(waited < Duration::from_millis(2_000), "{waited:?}");
 
     // A 60007 pauses only its endpoint.
-    told.rate_limited(Endpoint::FriendAdd, ErrorCode::REST_RATE_LIMITED);
+    told.rate_limited(
+        Endpoint::FriendAdd,
+        CallErrorKind::Api(ErrorCode::REST_RATE_LIMITED),
+    );
     tokio::time::sleep(Duration::from_millis(50)).await;
     let t = Instant::now();
     other.acquire(Endpoint::FriendCheck).await;
@@ -191,6 +200,41 @@ async fn a_60011_pauses_every_endpoint_of_the_app_for_every_member() {
     other.acquire(Endpoint::FriendAdd).await;
     assert!(
         t.elapsed() >= Duration::from_millis(450),
+        "{:?}",
+        t.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_gateway_429_pauses_its_endpoint_for_every_member() {
+    let server = RedisServer::start();
+    let build = || {
+        RedisRateLimiter::builder(&server.url(), APP)
+            .pause(Duration::from_millis(600))
+            .build()
+            .unwrap()
+    };
+    let (told, other) = (build(), build());
+    told.check().await.unwrap();
+    other.check().await.unwrap();
+    let t = Instant::now();
+    told.rate_limited(Endpoint::FriendAdd, CallErrorKind::HttpStatus(429));
+    let key = "tim:rl:{1400000000}:sns/friend_add:pause";
+    let deadline = Instant::now() + Duration::from_millis(400);
+    while !exists(&server, key) {
+        assert!(Instant::now() < deadline, "the pause never reached Redis");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    // Another endpoint is not paused; the one answered 429 is, for the other member too.
+    other.acquire(Endpoint::FriendCheck).await;
+    assert!(
+        t.elapsed() < Duration::from_millis(400),
+        "{:?}",
+        t.elapsed()
+    );
+    other.acquire(Endpoint::FriendAdd).await;
+    assert!(
+        t.elapsed() >= Duration::from_millis(500),
         "{:?}",
         t.elapsed()
     );
@@ -555,8 +599,8 @@ impl RateLimiter for Recorder {
         })
     }
 
-    fn rate_limited(&self, endpoint: Endpoint, code: ErrorCode) {
-        self.inner.rate_limited(endpoint, code);
+    fn rate_limited(&self, endpoint: Endpoint, answer: CallErrorKind) {
+        self.inner.rate_limited(endpoint, answer);
     }
 }
 

@@ -473,11 +473,9 @@ impl<'a> Call<'a> {
     /// the retry policy otherwise.
     fn next(&mut self, err: &TransportError, on_standby: bool) -> Next {
         let inner = &*self.transport.inner;
-        if let ErrorKind::Api(code) = err.kind() {
-            if code.class() == ErrorClass::RateLimited {
-                // A fleet limiter slows every process down.
-                inner.limiter.rate_limited(self.endpoint, code);
-            }
+        if err.kind().class() == ErrorClass::RateLimited {
+            // A fleet limiter slows every process down.
+            inner.limiter.rate_limited(self.endpoint, err.kind());
         }
         let unreachable = matches!(
             err.kind(),
@@ -605,8 +603,8 @@ impl Transport {
     ///
     /// One `random` is drawn for the call and sent on every attempt; it is in the
     /// [`CallReply`] and in every [`TransportError`]. Before each attempt the caller waits for a
-    /// permit of the rate limiter; after an attempt answered with a rate-limit code the limiter
-    /// is told ([`RateLimiter::rate_limited`]). A failure to resolve or connect to the primary
+    /// permit of the rate limiter; after an attempt answered with a rate limit (a rate-limit code or
+    /// HTTP 429) the limiter is told ([`RateLimiter::rate_limited`]). A failure to resolve or connect to the primary
     /// host switches to the standby host (if any) for [`Limits::standby_period`] and retries
     /// there at once. Other failures go to the retry policy.
     ///

@@ -6,11 +6,11 @@ use std::fmt;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use tencent_im_protocol::{Endpoint, ErrorCode};
+use tencent_im_protocol::Endpoint;
 use tokio::time::Instant;
 
 use crate::credentials::BoxFuture;
-use crate::error::ConfigError;
+use crate::error::{ConfigError, ErrorKind};
 
 /// Hands out permits to send. Replaceable: give your own to
 /// [`TransportBuilder::rate_limiter`](crate::TransportBuilder::rate_limiter), e.g. one shared by
@@ -19,19 +19,21 @@ use crate::error::ConfigError;
 /// `acquire` resolves when the caller may send; it never fails. The transport bounds the wait
 /// by the call's total timeout.
 ///
-/// After an attempt that Tencent answered with a rate-limit code (60007, 60011, 60018, 60019,
-/// 30540: [`ErrorClass::RateLimited`](tencent_im_protocol::ErrorClass::RateLimited)), the
-/// transport calls [`rate_limited`](Self::rate_limited) before its retry policy decides, so that a
-/// limiter can slow down (a fleet limiter can slow down every process of the app).
+/// After an attempt answered with a rate limit (a code of
+/// [`ErrorClass::RateLimited`](tencent_im_protocol::ErrorClass::RateLimited): 60007, 60011,
+/// 60018, 60019, 30540; or an HTTP 429 from a gateway), the transport calls
+/// [`rate_limited`](Self::rate_limited) before its retry policy decides, so that a limiter can
+/// slow down (a fleet limiter can slow down every process of the app).
 pub trait RateLimiter: Send + Sync + fmt::Debug {
     /// Waits for a permit to call `endpoint`.
     fn acquire(&self, endpoint: Endpoint) -> BoxFuture<'_, ()>;
 
-    /// Tencent answered a call to `endpoint` with the rate-limit code `code` (60011 is app-wide,
-    /// the others concern the endpoint). Called from the call's task: return at once, and do any
-    /// slow work (such as a network write) elsewhere. The default does nothing.
-    fn rate_limited(&self, endpoint: Endpoint, code: ErrorCode) {
-        let _ = (endpoint, code);
+    /// An attempt to call `endpoint` was answered with the rate limit `answer`:
+    /// [`ErrorKind::Api`] with one of the codes above (60011 is app-wide, the others concern the
+    /// endpoint) or [`ErrorKind::HttpStatus`]`(429)`. Called from the call's task: return at
+    /// once, and do any slow work (such as a network write) elsewhere. The default does nothing.
+    fn rate_limited(&self, endpoint: Endpoint, answer: ErrorKind) {
+        let _ = (endpoint, answer);
     }
 
     /// Checks the limiter's configuration (e.g. no zero rate);

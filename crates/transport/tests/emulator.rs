@@ -315,7 +315,7 @@ async fn the_emulator_rate_limit_is_retried_with_backoff() {
 #[derive(Debug, Default)]
 struct Recording {
     acquired: std::sync::Mutex<Vec<Endpoint>>,
-    rate_limited: std::sync::Mutex<Vec<(Endpoint, ErrorCode)>>,
+    rate_limited: std::sync::Mutex<Vec<(Endpoint, ErrorKind)>>,
 }
 
 impl tencent_im_transport::RateLimiter for Recording {
@@ -324,8 +324,8 @@ impl tencent_im_transport::RateLimiter for Recording {
         Box::pin(std::future::ready(()))
     }
 
-    fn rate_limited(&self, endpoint: Endpoint, code: ErrorCode) {
-        self.rate_limited.lock().unwrap().push((endpoint, code));
+    fn rate_limited(&self, endpoint: Endpoint, answer: ErrorKind) {
+        self.rate_limited.lock().unwrap().push((endpoint, answer));
     }
 }
 
@@ -354,13 +354,35 @@ async fn the_limiter_is_told_of_rate_limit_answers_and_of_nothing_else() {
     assert!(limited >= 1, "{:?}", emu.journal());
     assert_eq!(
         told,
-        vec![(Endpoint::FriendAdd, ErrorCode::REST_RATE_LIMITED); limited]
+        vec![
+            (
+                Endpoint::FriendAdd,
+                ErrorKind::Api(ErrorCode::REST_RATE_LIMITED)
+            );
+            limited
+        ]
     );
     // Every attempt waited for a permit first.
     assert_eq!(
         limiter.acquired.lock().unwrap().len(),
         emu.journal().len(),
         "{result:?}"
+    );
+    // A gateway's HTTP 429 is a rate limit too, and a 502 is not.
+    limiter.rate_limited.lock().unwrap().clear();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    emu.inject(FaultKind::Http502, 1);
+    emu.inject(FaultKind::Http429, 1);
+    let result = transport.execute(&friend_add()).await;
+    assert_eq!(
+        result.map(|r| r.attempts()).ok(),
+        Some(3),
+        "{:?}",
+        emu.journal()
+    );
+    assert_eq!(
+        *limiter.rate_limited.lock().unwrap(),
+        vec![(Endpoint::FriendAdd, ErrorKind::HttpStatus(429))]
     );
     emu.stop().await;
 }
