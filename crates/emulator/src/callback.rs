@@ -7,7 +7,6 @@
 //! a timeout or an odd reply is only written to the callback journal.
 
 use std::collections::VecDeque;
-use std::error::Error as StdError;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -30,6 +29,7 @@ use tencent_im_webhook::CallbackToken;
 
 use crate::config::CallbackConfig;
 use crate::error::Error;
+use crate::error::describe;
 use crate::journal::REDACTED;
 
 /// How many callbacks may wait to be sent; past that, new ones are dropped (and journaled).
@@ -331,18 +331,6 @@ impl Sender {
         }
         entry
     }
-}
-
-/// An error and its causes, `: `-separated.
-fn describe(error: &(dyn StdError + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]

@@ -19,6 +19,9 @@ use crate::fault::{FaultKind, Faults};
 pub use crate::persist::{load_state, save_state};
 use crate::server::Emulator;
 
+/// How often `serve` looks whether the periodic save of the state file fails.
+const SAVE_CHECK_INTERVAL: Duration = Duration::from_millis(250);
+
 /// The flags of `serve`. Embed it in another clap command line with
 /// `Serve(ServeArgs)` in a `#[derive(Subcommand)]` enum, as `tencent-im-emulator serve` does.
 #[derive(Debug, Clone, Args)]
@@ -113,12 +116,15 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 90_000, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
     idle_timeout_ms: u64,
     /// The most request-body bytes held at once across all connections, in MiB (HTTP 503 over
-    /// it).
+    /// it; under 8, also the largest body).
     #[arg(long, default_value_t = 64, value_name = "MIB", value_parser = clap::value_parser!(u64).range(1..=65_536))]
     max_buffered_body_mib: u64,
     /// How many requests the journal keeps.
     #[arg(long, default_value_t = 10_000)]
     journal_capacity: usize,
+    /// How much text of requests the journal keeps at most, in MiB (the oldest go first).
+    #[arg(long, default_value_t = 64, value_name = "MIB", value_parser = clap::value_parser!(u64).range(1..=65_536))]
+    journal_max_mib: u64,
     /// POST the after-callbacks (Sns.CallbackFriendAdd, Sns.CallbackFriendDelete,
     /// Sns.CallbackBlackListAdd) to this plain http:// URL when the state changes, as Tencent
     /// does; see docs/webhooks.md.
@@ -245,6 +251,8 @@ impl ServeArgs {
             Some(rate) => RateLimit::PerSecond(rate),
         };
         config.journal_capacity = serve.journal_capacity;
+        config.journal_max_bytes =
+            usize::try_from(serve.journal_max_mib << 20).unwrap_or(usize::MAX);
         if let (Some(cert), Some(key)) = (&serve.tls_cert, &serve.tls_key) {
             config = config.tls(TlsConfig::files(cert, key));
         }
@@ -342,7 +350,35 @@ where
         (None, None) => {}
     }
 
-    shutdown.await;
+    match &serve.state_file {
+        // A failing periodic save is told as it happens, and once more when saves work again.
+        Some(path) => {
+            let mut shutdown = std::pin::pin!(shutdown);
+            let mut told: Option<String> = None;
+            let mut check = tokio::time::interval(SAVE_CHECK_INTERVAL);
+            loop {
+                tokio::select! {
+                    () = &mut shutdown => break,
+                    _ = check.tick() => {}
+                }
+                let failure = emulator.save_failure();
+                if failure == told {
+                    continue;
+                }
+                let _ = match &failure {
+                    Some(why) => writeln!(
+                        err,
+                        "warning: cannot save the state (trying again every {} ms; the writes \
+                         since the last save would not survive a crash): {why}",
+                        serve.save_interval_ms
+                    ),
+                    None => writeln!(err, "the state is saved to {} again", path.display()),
+                };
+                told = failure;
+            }
+        }
+        None => shutdown.await,
+    }
     let _ = writeln!(err, "shutting down");
     emulator.stop_and_save().await?;
     if let Some(path) = &serve.state_file {

@@ -218,6 +218,10 @@ pub struct Config {
     pub tls: Option<TlsConfig>,
     /// How many requests the journal keeps (the oldest are dropped). Default 10 000.
     pub journal_capacity: usize,
+    /// How much text (method, path, query and body) the journal keeps at most (the oldest
+    /// requests are dropped; the newest is always kept). Default
+    /// [`DEFAULT_JOURNAL_MAX_BYTES`] (64 MiB).
+    pub journal_max_bytes: usize,
     /// The state to start from (e.g. loaded from a state file).
     pub initial_state: Option<StateSnapshot>,
     /// Where "now" comes from, for UserSig expiry, `Tag_SNS_IM_AddTime` and the `RequestTime`
@@ -246,7 +250,9 @@ pub struct Config {
     pub idle_timeout: Duration,
     /// The most request-body bytes held at once across all connections; a request whose body
     /// would go over is answered HTTP 503 with `Connection: close` and its body is not read.
-    /// Default [`DEFAULT_MAX_BUFFERED_BODY_BYTES`] (64 MiB). One body is at most 8 MiB anyway.
+    /// Default [`DEFAULT_MAX_BUFFERED_BODY_BYTES`] (64 MiB). One body is at most 8 MiB, and at
+    /// most this bound when it is smaller: a larger one is answered 60002 (it could never be
+    /// held, so a 503 asking to retry would be untrue).
     pub max_buffered_body_bytes: usize,
     /// Connections served at once; one more is closed as soon as it is accepted. With the
     /// 16 KiB each connection may buffer of a request's line and headers, it bounds what slow or
@@ -264,6 +270,8 @@ pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 /// The default [`Config::max_buffered_body_bytes`]: 64 MiB.
 pub const DEFAULT_MAX_BUFFERED_BODY_BYTES: usize = 64 << 20;
+/// The default [`Config::journal_max_bytes`]: 64 MiB.
+pub const DEFAULT_JOURNAL_MAX_BYTES: usize = 64 << 20;
 /// The default [`Config::max_connections`]: 1,024.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 
@@ -474,6 +482,7 @@ impl Default for Config {
             faults: Faults::default(),
             tls: None,
             journal_capacity: 10_000,
+            journal_max_bytes: DEFAULT_JOURNAL_MAX_BYTES,
             initial_state: None,
             clock: Arc::new(SystemClock),
             callback: None,
@@ -502,6 +511,7 @@ impl fmt::Debug for Config {
             .field("faults", &self.faults)
             .field("tls", &self.tls)
             .field("journal_capacity", &self.journal_capacity)
+            .field("journal_max_bytes", &self.journal_max_bytes)
             .field("initial_state", &self.initial_state.is_some())
             .field("callback", &self.callback)
             .field("state_file", &self.state_file)

@@ -57,3 +57,15 @@ pub enum Error {
     #[error("could not generate a usersig")]
     UserSig(#[from] tencent_im_usersig::GenerateError),
 }
+
+/// An error and its causes, `: `-separated.
+pub(crate) fn describe(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

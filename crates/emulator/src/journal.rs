@@ -33,8 +33,8 @@ pub struct JournalEntry {
 pub const REDACTED: &str = "<redacted>";
 
 /// How much of a request body the journal keeps: 64 KiB. The journal holds up to
-/// `journal_capacity` entries; whole bodies of up to 8 MiB each would let a client pin
-/// gigabytes.
+/// `journal_capacity` entries and `journal_max_bytes` of text; whole bodies of up to 8 MiB each
+/// would let a client pin gigabytes.
 pub const JOURNAL_BODY_MAX_BYTES: usize = 64 << 10;
 
 /// The journal's text of `body`: all of it up to [`JOURNAL_BODY_MAX_BYTES`], else its start and
@@ -77,19 +77,31 @@ pub fn redact_query(query: &str) -> String {
     out
 }
 
-/// A bounded journal: the oldest entries are dropped past the capacity.
+/// A bounded journal: the oldest entries are dropped past the capacity or the bytes.
 #[derive(Debug)]
 pub(crate) struct Journal {
     entries: VecDeque<JournalEntry>,
     capacity: usize,
+    /// The most text the entries may hold ([`text_len`]); the newest entry is kept whatever
+    /// its size.
+    max_bytes: usize,
+    /// The text the entries hold now.
+    bytes: usize,
     next_seq: u64,
 }
 
+/// The text an entry holds: what the byte bound counts.
+fn text_len(entry: &JournalEntry) -> usize {
+    entry.method.len() + entry.path.len() + entry.query.len() + entry.body.len()
+}
+
 impl Journal {
-    pub(crate) fn new(capacity: usize) -> Self {
+    pub(crate) fn new(capacity: usize, max_bytes: usize) -> Self {
         Self {
             entries: VecDeque::with_capacity(capacity.min(1024)),
             capacity,
+            max_bytes,
+            bytes: 0,
             next_seq: 1,
         }
     }
@@ -100,9 +112,15 @@ impl Journal {
         if self.capacity == 0 {
             return;
         }
-        while self.entries.len() >= self.capacity {
-            self.entries.pop_front();
+        let size = text_len(&entry);
+        while self.entries.len() >= self.capacity
+            || (!self.entries.is_empty() && self.bytes + size > self.max_bytes)
+        {
+            if let Some(old) = self.entries.pop_front() {
+                self.bytes -= text_len(&old);
+            }
         }
+        self.bytes += size;
         self.entries.push_back(entry);
     }
 
@@ -112,6 +130,7 @@ impl Journal {
 
     pub(crate) fn clear(&mut self) {
         self.entries.clear();
+        self.bytes = 0;
     }
 }
 
@@ -149,7 +168,7 @@ mod tests {
 
     #[test]
     fn journal_drops_the_oldest() {
-        let mut j = Journal::new(2);
+        let mut j = Journal::new(2, usize::MAX);
         for _ in 0..3 {
             j.push(JournalEntry {
                 seq: 0,
@@ -164,5 +183,39 @@ mod tests {
         }
         let seqs: Vec<u64> = j.entries().iter().map(|e| e.seq).collect();
         assert_eq!(seqs, [2, 3]);
+    }
+
+    fn entry(body: &str) -> JournalEntry {
+        JournalEntry {
+            seq: 0,
+            method: "POST".into(),
+            path: "/p".into(),
+            query: String::new(),
+            body: body.into(),
+            status: 200,
+            error_code: Some(0),
+            fault: None,
+        }
+    }
+
+    #[test]
+    fn the_oldest_entries_go_past_the_capacity_or_the_bytes() {
+        // Each entry holds 6 bytes of method and path, and its body.
+        let mut journal = Journal::new(3, 100);
+        for body in ["a", "b", "c", "d"] {
+            journal.push(entry(body));
+        }
+        let bodies = |j: &Journal| j.entries().into_iter().map(|e| e.body).collect::<Vec<_>>();
+        assert_eq!(bodies(&journal), ["b", "c", "d"]);
+        // 81 + 6 bytes: one entry goes for the capacity, one more to stay within 100 bytes.
+        journal.push(entry(&"x".repeat(81)));
+        assert_eq!(bodies(&journal), ["d", "x".repeat(81).as_str()]);
+        assert_eq!(journal.bytes, 7 + 87);
+        // An entry over the whole bound is kept alone: the newest request is always there.
+        journal.push(entry(&"y".repeat(200)));
+        assert_eq!(bodies(&journal), ["y".repeat(200)]);
+        assert_eq!(journal.entries()[0].seq, 6);
+        journal.clear();
+        assert_eq!(journal.bytes, 0);
     }
 }

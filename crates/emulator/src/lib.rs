@@ -35,9 +35,9 @@ pub use blocking::BlockingEmulator;
 pub use callback::CallbackEntry;
 pub use config::{
     AppCredentials, CALLBACK_TIMEOUT, CallbackConfig, Config, DEFAULT_BODY_TIMEOUT,
-    DEFAULT_HEADER_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BUFFERED_BODY_BYTES,
-    DEFAULT_MAX_CONNECTIONS, DEFAULT_SAVE_INTERVAL, DEV_ADMIN, DEV_SDKAPPID, DEV_SECRET_KEY,
-    RateLimit, RelationshipLimits, TlsConfig,
+    DEFAULT_HEADER_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_JOURNAL_MAX_BYTES,
+    DEFAULT_MAX_BUFFERED_BODY_BYTES, DEFAULT_MAX_CONNECTIONS, DEFAULT_SAVE_INTERVAL, DEV_ADMIN,
+    DEV_SDKAPPID, DEV_SECRET_KEY, RateLimit, RelationshipLimits, TlsConfig,
 };
 pub use error::Error;
 pub use fault::{FaultKind, Faults};

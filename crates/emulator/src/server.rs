@@ -76,11 +76,16 @@ pub(crate) struct Shared {
     generation: AtomicU64,
     /// One permit per request-body byte held, across all connections.
     body_budget: Semaphore,
+    /// The largest request body: [`MAX_BODY_BYTES`], or the whole budget when it is smaller
+    /// (a larger body could never be held, so a 503 asking to retry would be untrue).
+    max_body_bytes: usize,
     header_timeout: Duration,
     /// Connections served at once ([`Config::max_connections`]).
     max_connections: usize,
     body_timeout: Duration,
     idle_timeout: Duration,
+    /// Why the last periodic save of the state file failed, while saves fail.
+    save_failure: Mutex<Option<String>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -192,15 +197,22 @@ impl Emulator {
             writers: Mutex::new(HashSet::new()),
             faults_idle: AtomicBool::new(faults.is_idle()),
             faults: Mutex::new(faults),
-            journal: Mutex::new(Journal::new(config.journal_capacity)),
+            journal: Mutex::new(Journal::new(
+                config.journal_capacity,
+                config.journal_max_bytes,
+            )),
             journal_enabled: config.journal_capacity > 0,
             callbacks,
             generation: AtomicU64::new(0),
             body_budget: Semaphore::new(config.max_buffered_body_bytes.min(Semaphore::MAX_PERMITS)),
+            max_body_bytes: MAX_BODY_BYTES
+                .min(config.max_buffered_body_bytes)
+                .min(Semaphore::MAX_PERMITS),
             header_timeout: config.header_timeout,
             max_connections: config.max_connections,
             body_timeout: config.body_timeout,
             idle_timeout: config.idle_timeout,
+            save_failure: Mutex::new(None),
         });
         let saver = config.state_file.clone().map(|path| {
             persist::remove_stale_temps(&path);
@@ -327,6 +339,14 @@ impl Emulator {
         let result = f(&mut lock(&self.shared.state));
         self.shared.generation.fetch_add(1, Ordering::Release);
         result
+    }
+
+    /// Why the last periodic save of the state file failed (the error and its cause), while
+    /// saves fail; `None` once a save works again, and without a state file. A failed save is
+    /// tried again at the next [`Config::save_interval`]; meanwhile the writes since the last
+    /// good save would not survive a crash. `tencent-im-emulator serve` prints it as it happens.
+    pub fn save_failure(&self) -> Option<String> {
+        lock(&self.shared.save_failure).clone()
     }
 
     /// The journal: the last requests (up to the configured capacity), oldest first.
@@ -497,7 +517,8 @@ async fn save_loop(
         if stopping {
             return saved;
         }
-        // A failed periodic save is tried again at the next tick; the last one reports.
+        // A failed periodic save is tried again at the next tick, and told meanwhile.
+        *lock(&shared.save_failure) = saved.err().map(|e| crate::error::describe(&e));
     }
 }
 
@@ -790,7 +811,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Watched<S> {
 
 /// Why a request body was not taken.
 enum BodyError {
-    /// Over [`MAX_BODY_BYTES`].
+    /// Over the largest body ([`MAX_BODY_BYTES`] or the whole budget).
     TooLarge,
     /// Not in within the body timeout.
     Timeout,
@@ -851,7 +872,7 @@ async fn read_body<'a>(
     };
     if let Some(declared) = declared {
         let declared = usize::try_from(declared).unwrap_or(usize::MAX);
-        if declared > MAX_BODY_BYTES {
+        if declared > shared.max_body_bytes {
             return Err(BodyError::TooLarge);
         }
         if declared > 0 {
@@ -876,7 +897,7 @@ async fn read_body<'a>(
             continue;
         };
         len += data.len();
-        if len > MAX_BODY_BYTES {
+        if len > shared.max_body_bytes {
             return Err(BodyError::TooLarge);
         }
         reserve(&mut held, len)?;
@@ -1067,7 +1088,13 @@ fn body_error(shared: &Shared, error: BodyError) -> (u16, Option<ErrorCode>, Res
                 .insert(RETRY_AFTER, HeaderValue::from_static("1"));
             return (503, None, response);
         }
-        BodyError::TooLarge => "the request body is over 8 MiB".to_owned(),
+        BodyError::TooLarge if shared.max_body_bytes == MAX_BODY_BYTES => {
+            "the request body is over 8 MiB".to_owned()
+        }
+        BodyError::TooLarge => format!(
+            "the request body is over {} bytes, all the emulator may hold (max_buffered_body_bytes)",
+            shared.max_body_bytes
+        ),
         BodyError::Timeout => format!(
             "the request body did not arrive within {} ms",
             shared.body_timeout.as_millis()

@@ -10,7 +10,7 @@ use std::io::{BufRead as _, BufReader, Read as _};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tencent_im_emulator::{AppCredentials, DEV_ADMIN};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -303,19 +303,92 @@ impl std::io::Write for ChannelWriter {
     }
 }
 
+/// Another command line that embeds `serve`.
+#[derive(clap::Parser)]
+struct Tim {
+    #[command(subcommand)]
+    command: Sub,
+}
+
+#[derive(clap::Subcommand)]
+enum Sub {
+    Serve(tencent_im_emulator::cli::ServeArgs),
+}
+
+/// Waits until what was written to `rx` (gathered in `text`) holds a whole line with `needle`.
+async fn wait_for(
+    rx: std::sync::mpsc::Receiver<String>,
+    mut text: String,
+    needle: &'static str,
+) -> (std::sync::mpsc::Receiver<String>, String) {
+    tokio::task::spawn_blocking(move || {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let whole_line = |text: &str| {
+            text.find(needle)
+                .is_some_and(|at| text[at..].contains('\n'))
+        };
+        while !whole_line(&text) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(piece) => text.push_str(&piece),
+                Err(_) => panic!("never wrote {needle:?}; wrote {text:?}"),
+            }
+        }
+        (rx, text)
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn serve_tells_of_a_failing_save_as_it_happens_and_when_it_works_again() {
+    use clap::Parser as _;
+
+    // The state file's directory does not exist yet: every periodic save fails.
+    let dir = temp_path("missing-dir");
+    let state = dir.join("state.json");
+    let Sub::Serve(args) = Tim::parse_from([
+        "tim",
+        "serve",
+        "--accounts",
+        "2",
+        "--save-interval-ms",
+        "100",
+        "--state-file",
+        state.to_str().unwrap(),
+    ])
+    .command;
+    let (err_tx, err_rx) = std::sync::mpsc::channel();
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(tencent_im_emulator::cli::serve(
+        args,
+        std::io::sink(),
+        ChannelWriter(err_tx),
+        async move {
+            let _ = stop_rx.await;
+        },
+    ));
+    let (err_rx, text) = wait_for(err_rx, String::new(), "warning: cannot save").await;
+    assert!(text.contains(state.to_str().unwrap()), "{text}");
+    assert!(text.contains("every 100 ms"), "{text}");
+    // Told once, not at every failed save.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let text = text + &err_rx.try_iter().collect::<String>();
+    assert_eq!(text.matches("warning: cannot save").count(), 1, "{text}");
+
+    std::fs::create_dir_all(&dir).unwrap();
+    let (err_rx, _) = wait_for(err_rx, text, "is saved to").await;
+    assert!(std::fs::read_to_string(&state).unwrap().contains("user2"));
+    stop_tx.send(()).unwrap();
+    task.await.unwrap().unwrap();
+    let rest: String = err_rx.try_iter().collect();
+    assert!(rest.contains("state saved"), "{rest}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[tokio::test]
 async fn serve_runs_in_process_for_other_command_lines() {
     use clap::Parser as _;
-
-    #[derive(clap::Parser)]
-    struct Tim {
-        #[command(subcommand)]
-        command: Sub,
-    }
-    #[derive(clap::Subcommand)]
-    enum Sub {
-        Serve(tencent_im_emulator::cli::ServeArgs),
-    }
 
     let state = temp_path("inproc.json");
     let Sub::Serve(args) = Tim::parse_from([

@@ -288,6 +288,25 @@ async fn bodies_held_across_connections_stay_under_the_bound() {
 }
 
 #[tokio::test]
+async fn a_body_larger_than_the_whole_bound_is_refused_for_good_not_asked_to_retry() {
+    let emulator = start(config().max_buffered_body_bytes(1 << 20), &["alice"]).await;
+    let q = query(emulator.credentials());
+    // 1.5 MiB announced: under the 8 MiB of one body, over all the emulator may hold.
+    let mut stream = TcpStream::connect(emulator.local_addr()).await.unwrap();
+    stream
+        .write_all(head(&q, 3 << 19).as_bytes())
+        .await
+        .unwrap();
+    let (status, head_text, reply) = read_response(&mut stream).await;
+    assert_eq!((status, error_code(&reply)), (200, 60002));
+    let text = String::from_utf8_lossy(&reply);
+    assert!(text.contains("1048576 bytes"), "{text}");
+    assert!(!head_text.contains("retry-after"), "{head_text}");
+    assert!(closed_by_server(&mut stream).await);
+    emulator.stop().await;
+}
+
+#[tokio::test]
 async fn an_empty_secret_key_or_a_zero_timeout_is_refused_at_start() {
     let empty = Config::new(AppCredentials::new(1_600_000_000, "admin", ""));
     let error = Emulator::start(empty).await.unwrap_err();
