@@ -300,6 +300,10 @@ pub(crate) struct Journal {
     path: PathBuf,
     file: File,
     buffer: Vec<u8>,
+    /// Entries in `buffer`.
+    buffered: u64,
+    /// Entries written to the file since it was opened.
+    written: u64,
     last_sync: Instant,
     dirty: bool,
 }
@@ -325,6 +329,8 @@ impl Journal {
             path: path.to_owned(),
             file,
             buffer: Vec::new(),
+            buffered: 0,
+            written: 0,
             last_sync: Instant::now(),
             dirty: false,
         };
@@ -345,6 +351,13 @@ impl Journal {
     /// Adds `entry` to what the next [`flush`](Self::flush) writes.
     pub(crate) fn record(&mut self, entry: EntryRef<'_>) {
         entry.write_line(&mut self.buffer);
+        self.buffered += 1;
+    }
+
+    /// How many entries were written to the file since it was opened (those recorded and not
+    /// yet written, e.g. after a write error, are not counted).
+    pub(crate) fn written(&self) -> u64 {
+        self.written
     }
 
     /// Writes the recorded entries with one `write` (a kill cuts at most the last line) and
@@ -355,6 +368,7 @@ impl Journal {
                 .write_all(&self.buffer)
                 .map_err(|e| self.error(&e))?;
             self.buffer.clear();
+            self.written += std::mem::take(&mut self.buffered);
             self.dirty = true;
         }
         if self.dirty && self.last_sync.elapsed() >= SYNC_EVERY {
@@ -370,6 +384,7 @@ impl Journal {
                 .write_all(&self.buffer)
                 .map_err(|e| self.error(&e))?;
             self.buffer.clear();
+            self.written += std::mem::take(&mut self.buffered);
         }
         self.file.sync_data().map_err(|e| self.error(&e))?;
         self.last_sync = Instant::now();
@@ -424,7 +439,9 @@ mod tests {
         let mut journal = Journal::open(&path, "friend import", &loaded).unwrap();
         journal.record(entry("alice", "bob", "added").as_ref());
         journal.record(entry("alice", "dave", "failed").as_ref());
+        assert_eq!(journal.written(), 0, "recorded, not yet written");
         journal.flush().unwrap();
+        assert_eq!(journal.written(), 2);
         drop(journal);
         // A kill in the middle of a write.
         let mut file = OpenOptions::new().append(true).open(&path).unwrap();
@@ -441,6 +458,7 @@ mod tests {
         let mut journal = Journal::open(&path, "friend import", &loaded).unwrap();
         journal.record(entry("alice", "carol", "pending").as_ref());
         journal.sync().unwrap();
+        assert_eq!(journal.written(), 1, "counted from the opening");
         let (_, entries) = read(&path, "friend import").unwrap();
         assert_eq!(entries.len(), 3);
         let text = std::fs::read_to_string(&path).unwrap();

@@ -459,6 +459,107 @@ fn exit_codes() {
     assert!(journal_entries(&setup.path("wrong-key.journal")).is_empty());
 }
 
+/// A wrong key stops an import at its first reply: the hint says how many items the journal
+/// holds (none of this run's: their failure is the key's, not theirs) and how many the same
+/// command sends again, which it then does.
+#[test]
+fn a_configuration_error_counts_the_items_settled_and_those_to_send_again() {
+    let setup = Setup::new(Config::default());
+    seed(&setup, 2);
+    let csv = pairs_csv(2);
+    setup.write("pairs.csv", &csv);
+    // The first sender's 6 pairs, to settle them before.
+    let first: String = csv.lines().take(7).map(|l| format!("{l}\n")).collect();
+    setup.write("first.csv", first);
+    let args = |file: &'static str| {
+        [
+            "friend",
+            "import",
+            file,
+            "--journal",
+            "pairs.journal",
+            "--no-progress",
+        ]
+    };
+    let wrong_key = |args: &[&str]| {
+        setup
+            .tim()
+            .args(args)
+            .env("TIM_SECRET_KEY", "0".repeat(64))
+            .output()
+            .unwrap()
+    };
+    let resume = |file: &str| {
+        format!(
+            "; resume with the same command:\n  {} friend import {file} --journal pairs.journal --no-progress\n",
+            env!("CARGO_BIN_EXE_tim")
+        )
+    };
+
+    // Nothing settled: every pair goes again.
+    let output = wrong_key(&args("pairs.csv"));
+    assert_eq!(code(&output), 3, "{}", text(&output.stderr));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "stopped by a configuration error: 0 of 12 pairs settled (in the journal), 12 to send again{}",
+            resume("pairs.csv")
+        )),
+        "{stderr}"
+    );
+    assert!(journal_entries(&setup.path("pairs.journal")).is_empty());
+
+    // The first sender's pairs settled by a run with the right key: only the others go again.
+    let output = setup.run(&args("first.csv"));
+    assert_eq!(code(&output), 1, "{}", text(&output.stderr));
+    assert_eq!(journal_entries(&setup.path("pairs.journal")).len(), 6);
+    let output = wrong_key(&args("pairs.csv"));
+    assert_eq!(code(&output), 3, "{}", text(&output.stderr));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "stopped by a configuration error: 6 of 12 pairs settled (in the journal), 6 to send again{}",
+            resume("pairs.csv")
+        )),
+        "{stderr}"
+    );
+    // As it says: the same command with the right key sends those 6.
+    setup.emulator.clear_journal();
+    let output = setup.run(&args("pairs.csv"));
+    assert_eq!(code(&output), 1, "{}", text(&output.stderr));
+    let sent = setup.sent_pairs();
+    assert_eq!(sent.len(), 6, "{sent:?}");
+    assert!(sent.iter().all(|(from, _)| from == "s01"), "{sent:?}");
+
+    // Without a journal: nothing recorded, everything goes again.
+    let output = wrong_key(&["friend", "import", "pairs.csv", "--no-progress"]);
+    assert_eq!(code(&output), 3, "{}", text(&output.stderr));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("stopped by a configuration error: without --journal no pair is recorded as settled, so the same command sends the 12 pairs again"),
+        "{stderr}"
+    );
+
+    // The same for accounts.
+    setup.write("accounts.txt", "a1\na2\na3\n");
+    let output = wrong_key(&[
+        "account",
+        "import",
+        "accounts.txt",
+        "--journal",
+        "accounts.journal",
+        "--no-progress",
+    ]);
+    assert_eq!(code(&output), 3, "{}", text(&output.stderr));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains(
+            "stopped by a configuration error: 0 of 3 accounts settled (in the journal), 3 to send again; resume with the same command:"
+        ),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn dry_run_sends_nothing() {
     let setup = Setup::new(Config::default());
@@ -712,7 +813,7 @@ fn ctrl_c_finishes_the_requests_in_flight_and_prints_the_command_that_resumes() 
     );
     assert!(
         stderr.contains(&format!(
-            "Resume with the same command:\n  {} friend import pairs.csv --journal j.jsonl --concurrency 2 --no-progress",
+            "to send again; resume with the same command:\n  {} friend import pairs.csv --journal j.jsonl --concurrency 2 --no-progress",
             env!("CARGO_BIN_EXE_tim")
         )),
         "{stderr}"
@@ -720,6 +821,14 @@ fn ctrl_c_finishes_the_requests_in_flight_and_prints_the_command_that_resumes() 
     // The requests made before Ctrl-C finished and were settled: every pair sent is in the
     // journal, and the rest were never sent.
     let settled = journal_pairs(&journal);
+    assert!(
+        stderr.contains(&format!(
+            "interrupted: {} of {total} pairs settled (in the journal), {} to send again;",
+            settled.len(),
+            total - settled.len()
+        )),
+        "{stderr}"
+    );
     let sent = setup.sent_pairs();
     assert!(settled.len() < total, "Ctrl-C came after the end");
     assert_eq!(

@@ -997,8 +997,8 @@ impl Tally {
         parts.join(" · ")
     }
 
-    /// How many items have an outcome.
-    fn settled(&self) -> u64 {
+    /// How many items have an outcome, settled or to send again.
+    fn with_outcome(&self) -> u64 {
         self.counts.values().sum()
     }
 }
@@ -1142,7 +1142,11 @@ async fn import<K: Kind>(
         out,
     );
     if stopped {
-        resume_hint::<K>(args, total as u64, tally.settled(), &sent.end);
+        // Settled: in the journal, from before this run or written during it (an item whose
+        // failure sending it again may change, such as those of a request refused for the
+        // credentials, is not written).
+        let recorded = before + journal.as_ref().map_or(0, Journal::written);
+        resume_hint::<K>(args, total as u64, recorded, &sent.end);
     }
     synced?;
     match sent.end {
@@ -1567,7 +1571,7 @@ fn summary<K: Kind>(
     } else {
         0.0
     };
-    let not_sent = (total as u64).saturating_sub(tally.settled());
+    let not_sent = (total as u64).saturating_sub(tally.with_outcome());
     let mismatches: Vec<&Checked> = verified
         .unwrap_or_default()
         .iter()
@@ -1758,32 +1762,48 @@ fn csv_field(value: &str) -> String {
     }
 }
 
-/// After a stop: how many items are settled and the command that resumes, on stderr.
-fn resume_hint<K: Kind>(args: &ImportArgs, total: u64, settled: u64, end: &End) {
+/// After a stop, on stderr: how many of the file's `total` items are settled (`recorded` in the
+/// journal, before or during this run: the same command skips them) and how many it sends
+/// again, with the command that resumes; without a journal, that nothing was recorded.
+fn resume_hint<K: Kind>(args: &ImportArgs, total: u64, recorded: u64, end: &End) {
+    if let Some(text) = resume_text::<K>(args, total, recorded, end, &command_line()) {
+        eprintln!("{text}");
+    }
+}
+
+/// The text of [`resume_hint`], `command` being the command line that resumes; `None` when the
+/// import ran to its end.
+fn resume_text<K: Kind>(
+    args: &ImportArgs,
+    total: u64,
+    recorded: u64,
+    end: &End,
+    command: &str,
+) -> Option<String> {
     let why = match end {
-        End::Done => return,
+        End::Done => return None,
         End::Interrupted => "interrupted",
         End::Abandoned => "stopped at once (the requests in flight were abandoned)",
         End::Config(_) => "stopped by a configuration error",
         End::Journal(_) => "stopped: the journal cannot be written",
         End::Input(_) => "stopped: the file cannot be read again",
     };
-    let mut text = format!("{why}: {settled} of {} have an outcome", items::<K>(total));
-    if args.journal.is_some() {
-        text.push_str(&format!(
-            "; the journal holds those settled. Resume with the same command:\n  {}",
-            command_line()
-        ));
-        if args.file == "-" {
-            text.push_str("\n(with the same input on stdin)");
-        }
-    } else {
-        text.push_str(&format!(
-            "; without --journal nothing recorded them: the same command sends every {} again (add --journal PATH to make an import resumable)",
+    let all = items::<K>(total);
+    if args.journal.is_none() {
+        return Some(format!(
+            "{why}: without --journal no {} is recorded as settled, so the same command sends the {all} again (add --journal PATH to make an import resumable)",
             K::ONE
         ));
     }
-    eprintln!("{text}");
+    let recorded = recorded.min(total);
+    let again = total - recorded;
+    let mut text = format!(
+        "{why}: {recorded} of {all} settled (in the journal), {again} to send again; resume with the same command:\n  {command}"
+    );
+    if args.file == "-" {
+        text.push_str("\n(with the same input on stdin)");
+    }
+    Some(text)
 }
 
 /// This process's command line, quoted for a POSIX shell, every secret replaced by the
@@ -1957,6 +1977,44 @@ mod tests {
             "tim --secret-key \"$TIM_SECRET_KEY\" friend import 'my pairs.csv' --secret-key=\"$TIM_SECRET_KEY\" --redis \"$TIM_REDIS_URL\" --redis=\"$TIM_REDIS_URL\" --journal j"
         );
         assert!(!line.contains("s3cret") && !line.contains("hunter2"));
+    }
+
+    #[test]
+    fn the_resume_hint_counts_what_is_in_the_journal() {
+        let args = |file: &str, journal: Option<&str>| ImportArgs {
+            file: file.to_owned(),
+            format: Format::Auto,
+            journal: journal.map(PathBuf::from),
+            report: None,
+            concurrency: 8,
+            dry_run: false,
+            verify: false,
+            no_progress: true,
+            rate: None,
+        };
+        let with_journal = args("pairs.csv", Some("j"));
+        let config = End::Config(Failure::config("70009"));
+        let text = |args: &ImportArgs, recorded, end: &End| {
+            resume_text::<Friends>(args, 10, recorded, end, "tim friend import pairs.csv")
+        };
+        assert_eq!(text(&with_journal, 3, &End::Done), None);
+        assert_eq!(
+            text(&with_journal, 0, &config).unwrap(),
+            "stopped by a configuration error: 0 of 10 pairs settled (in the journal), 10 to send again; resume with the same command:\n  tim friend import pairs.csv"
+        );
+        assert_eq!(
+            text(&with_journal, 4, &End::Interrupted).unwrap(),
+            "interrupted: 4 of 10 pairs settled (in the journal), 6 to send again; resume with the same command:\n  tim friend import pairs.csv"
+        );
+        assert!(
+            text(&args("-", Some("j")), 4, &End::Interrupted)
+                .unwrap()
+                .ends_with("\n(with the same input on stdin)")
+        );
+        assert_eq!(
+            text(&args("pairs.csv", None), 0, &config).unwrap(),
+            "stopped by a configuration error: without --journal no pair is recorded as settled, so the same command sends the 10 pairs again (add --journal PATH to make an import resumable)"
+        );
     }
 
     #[test]
