@@ -99,15 +99,31 @@ pub(crate) fn with_causes(error: &(dyn std::error::Error + 'static)) -> String {
     message
 }
 
-/// Writes `failure` on stderr: `error: …`, and the `random` of the failed request.
+/// A request as every human output of `tim` names it, for Tencent's support: `random 123456789`,
+/// then `, host H` when the host is known; `not sent` when the request never left. (JSON output
+/// has `random` and `host` fields instead.)
+pub(crate) fn request_id(random: Option<u32>, host: Option<&str>) -> String {
+    let mut text = match random {
+        Some(random) => format!("random {random}"),
+        None => "not sent".to_owned(),
+    };
+    if let Some(host) = host {
+        text.push_str(", host ");
+        text.push_str(host);
+    }
+    text
+}
+
+/// Writes `failure` on stderr: `error: …`, and the `random` of the failed request unless the
+/// message already names it.
 pub(crate) fn print_failure(failure: &Failure) {
     let mut err = std::io::stderr().lock();
     let _ = write!(err, "error: {}", failure.message);
-    if let Some(random) = failure
-        .random
-        .filter(|r| !failure.message.contains(&format!("random {r}")))
-    {
-        let _ = write!(err, " (random {random})");
+    if let Some(random) = failure.random {
+        let id = request_id(Some(random), None);
+        if !failure.message.contains(&id) {
+            let _ = write!(err, " ({id})");
+        }
     }
     let _ = writeln!(err);
 }
@@ -145,8 +161,8 @@ impl Out {
             "attempts": receipt.attempts,
         });
         let human = format!(
-            "{what} (random {}, host {})\n",
-            receipt.random, receipt.host
+            "{what} ({})\n",
+            request_id(Some(receipt.random), Some(&receipt.host))
         );
         self.emit(&document, human);
         Exit::Success
@@ -337,13 +353,7 @@ impl<O: Outcome> Display for Table<'_, O> {
             writeln!(f, "discrepancy: {d}")?;
         }
         for r in &report.requests {
-            match r.random {
-                Some(random) => write!(f, "random {random}")?,
-                None => f.write_str("not sent")?,
-            }
-            if let Some(host) = &r.host {
-                write!(f, " ({host})")?;
-            }
+            f.write_str(&request_id(r.random, r.host.as_deref()))?;
             if let Some(e) = &r.error {
                 write!(f, ": {e}")?;
             }

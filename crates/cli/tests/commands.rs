@@ -53,6 +53,15 @@ impl Tim {
         self.run_with(true, args).await
     }
 
+    /// `run` with another secret key.
+    async fn run_with_key(&self, key: &str, args: &[&str]) -> Output {
+        let mut cmd = self.command(true);
+        cmd.env("TIM_SECRET_KEY", key).args(args);
+        tokio::task::spawn_blocking(move || cmd.output().unwrap())
+            .await
+            .unwrap()
+    }
+
     async fn run_with(&self, env: bool, args: &[&str]) -> Output {
         let mut cmd = self.command(env);
         cmd.args(args);
@@ -148,6 +157,67 @@ async fn friend_add_prints_every_item_and_exits_by_outcome() {
         .await;
     assert_eq!(code(&out), 6, "{}", stderr(&out));
     assert!(stderr(&out).contains("random"), "{}", stderr(&out));
+    emu.stop().await;
+}
+
+/// The `random` of the emulator's last request.
+fn last_random(emu: &Emulator) -> String {
+    let query = emu.journal().last().map(|e| e.query.clone()).unwrap();
+    query
+        .split('&')
+        .find_map(|p| p.strip_prefix("random="))
+        .unwrap()
+        .to_owned()
+}
+
+/// Receipts, report tables and error lines name a request the same way: `random N`, then
+/// `, host H` when the host is known.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_request_is_named_the_same_way_everywhere() {
+    let emu = emulator().await;
+    let tim = Tim::new(&emu);
+    let host = emu.base_url().trim_start_matches("http://").to_owned();
+
+    let out = tim.run(&["profile", "set-allow-type", "bob", "any"]).await;
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let random = last_random(&emu);
+    assert_eq!(
+        stdout(&out),
+        format!("bob: AllowType_Type_AllowAny (random {random}, host {host})\n")
+    );
+
+    let out = tim
+        .run(&["friend", "add", "--from", "alice", "--to", "bob"])
+        .await;
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let random = last_random(&emu);
+    let text = stdout(&out);
+    assert_eq!(
+        text.lines().last(),
+        Some(format!("random {random}, host {host}").as_str()),
+        "{text}"
+    );
+
+    // A request that failed as a whole: its line in an import, and the error that stops it.
+    let dir = common::TempDir::new("request-id");
+    let file = dir.0.join("pairs.csv");
+    std::fs::write(&file, "from,to\nalice,carol\n").unwrap();
+    let out = tim
+        .run_with_key(
+            &"0".repeat(64),
+            &["friend", "import", file.to_str().unwrap(), "--no-progress"],
+        )
+        .await;
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    let random = last_random(&emu);
+    let text = stderr(&out);
+    assert!(
+        text.contains(&format!(
+            "a request of 1 pair failed (random {random}, host {host}): "
+        )),
+        "{text}"
+    );
+    assert!(text.contains(&format!("random {random}")), "{text}");
     emu.stop().await;
 }
 

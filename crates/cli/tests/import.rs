@@ -871,7 +871,18 @@ fn accounts_import_resume_and_report() {
     setup.emulator.inject(FaultKind::Http502, 4);
     let output = setup.run(&args);
     assert_eq!(code(&output), 1, "{}", text(&output.stderr));
-    assert!(text(&output.stderr).contains("failed (100 accounts)"));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("a request of 100 accounts failed (random "),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            ", host {}): ",
+            setup.emulator.base_url().trim_start_matches("http://")
+        )),
+        "{stderr}"
+    );
     let stdout = text(&output.stdout);
     assert!(
         stdout.contains("  imported              150\n  failed                100\n"),

@@ -18,7 +18,7 @@ use tokio::time::timeout;
 
 use crate::cmd::usersig::{human_duration, signer, utc};
 use crate::config::{GlobalArgs, Settings};
-use crate::output::{Exit, Failure, Out};
+use crate::output::{Exit, Failure, Out, request_id};
 
 /// How long each network step may take.
 const STEP_TIMEOUT: Duration = Duration::from_secs(5);
@@ -753,7 +753,7 @@ fn explain(error: &Error, settings: &Settings, issued_at: Option<u64>) -> String
     };
     let what = advice(code, error.is_rate_limited(), settings, issued_at);
     match error.random() {
-        Some(random) => format!("{what} (code {code}, random {random})"),
+        Some(random) => format!("{what} (code {code}, {})", request_id(Some(random), None)),
         None => format!("{what} (code {code})"),
     }
 }

@@ -41,7 +41,7 @@ use tokio::task::JoinSet;
 use crate::config::GlobalArgs;
 use crate::input::{self, Errors, Format, LineError, Record, Records, Schema, Source};
 use crate::journal::{self, Entry, EntryRef, Journal, Key};
-use crate::output::{Exit, Failure, Out, Outcome, report_json};
+use crate::output::{Exit, Failure, Out, Outcome, report_json, request_id};
 use crate::progress::Progress;
 
 /// What every import takes.
@@ -1437,13 +1437,10 @@ fn settle<K: Kind>(
     } else {
         for r in report.requests.iter().filter(|r| r.error.is_some()) {
             progress.suspend(|| {
-                let request = match r.random {
-                    Some(random) => format!("request random {random}"),
-                    None => "a request".to_owned(),
-                };
                 eprintln!(
-                    "{request} failed ({}): {}",
+                    "a request of {} failed ({}): {}",
                     items::<K>(r.items as u64),
+                    request_id(r.random, r.host.as_deref()),
                     r.error.as_deref().unwrap_or_default()
                 );
             });
