@@ -23,8 +23,10 @@ use toml_edit::{DocumentMut, Item, Table, value};
 
 use crate::output::Failure;
 
-/// The settings every command that talks to Tencent shares.
+/// The settings every command that talks to Tencent shares. Every command takes them; its help
+/// lists them under their own heading, after the command's own options.
 #[derive(Clone, Args)]
+#[command(next_help_heading = "Global options")]
 pub(crate) struct GlobalArgs {
     /// The app's SDKAppID.
     #[arg(long, global = true, env = "TIM_SDKAPPID")]

@@ -443,6 +443,56 @@ async fn no_secret_shows_at_any_verbosity() {
     emu.stop().await;
 }
 
+/// A command's help lists its own options first, then tim's global flags under their own
+/// heading, the secrets' values hidden.
+#[test]
+fn help_lists_a_commands_own_options_before_the_global_ones() {
+    for flag in ["--help", "-h"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_tim"))
+            .args(["friend", "add", flag])
+            .env("TIM_SECRET_KEY", "help-secret-key")
+            .env("TIM_REDIS_URL", "redis://:help-password@127.0.0.1/")
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        let help = stdout(&out);
+        let at = |what: &str| {
+            help.find(what)
+                .unwrap_or_else(|| panic!("{what:?} not in {flag}: {help}"))
+        };
+        let global = at("\nGlobal options:\n");
+        for own in [
+            "--from <FROM>",
+            "--to <TO>",
+            "--remark",
+            "--single",
+            "--force",
+        ] {
+            assert!(at(own) < global, "{own} after the global options: {help}");
+        }
+        for shared in [
+            "--sdkappid",
+            "--secret-key",
+            "--endpoint",
+            "--json",
+            "--verbose",
+        ] {
+            assert!(at(shared) > global, "{shared} before the heading: {help}");
+        }
+        assert!(at("\nOptions:\n") < global, "{help}");
+        assert!(!help.contains("help-secret-key"), "the key leaked: {help}");
+        assert!(!help.contains("help-password"), "a password leaked: {help}");
+    }
+    // The top level's flags are all global: they have the heading too.
+    let out = Command::new(env!("CARGO_BIN_EXE_tim"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = stdout(&out);
+    let global = help.find("\nGlobal options:\n").unwrap();
+    assert!(help.find("--sdkappid").unwrap() > global, "{help}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn demo_shows_every_outcome() {
     let out = tokio::task::spawn_blocking(|| {

@@ -19,7 +19,8 @@ pub(crate) enum Ways {
 /// Friend commands.
 #[derive(Debug, Subcommand)]
 pub(crate) enum FriendCommand {
-    /// Add friends to an account: one line per account (outcome, code, info) and the random.
+    /// Add friends to an account: one line per account (outcome, code, info), then each
+    /// request's random (what Tencent's support asks for).
     Add {
         /// The account whose friends are added.
         #[arg(long)]
