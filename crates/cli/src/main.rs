@@ -14,9 +14,10 @@ mod journal;
 mod output;
 mod progress;
 
+use std::ffi::OsString;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory as _, Parser, Subcommand};
 
 use crate::config::GlobalArgs;
 use crate::output::{Exit, Failure, Out, print_failure};
@@ -114,11 +115,19 @@ fn main() -> ExitCode {
             return Exit::Config.into();
         }
     };
-    let argv: Vec<String> = std::env::args().collect();
-    let result = match cmd::emulator::serve_args(&argv) {
-        Some(args) => runtime.block_on(cmd::emulator::serve(args)),
+    let argv: Vec<OsString> = std::env::args_os().collect();
+    let result = match cmd::emulator::serve_start(&Cli::command(), &argv) {
+        Some(at) => {
+            // `tim [FLAGS] emulator [FLAGS] serve`: tim's own flags, if any, are checked (and -v
+            // honoured) as for any command; the words after `serve` are the emulator's.
+            if at > 3 {
+                let cli = Cli::parse_from(&argv[..at]);
+                init_tracing(cli.global.verbose);
+            }
+            runtime.block_on(cmd::emulator::serve(argv[at..].to_vec()))
+        }
         None => {
-            let cli = Cli::parse();
+            let cli = Cli::parse_from(&argv);
             init_tracing(cli.global.verbose);
             let out = Out {
                 json: cli.global.json,

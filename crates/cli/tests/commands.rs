@@ -443,6 +443,74 @@ async fn no_secret_shows_at_any_verbosity() {
     emu.stop().await;
 }
 
+/// `tim emulator serve` takes the emulator's flags wherever tim's own global flags are: its
+/// `--sdkappid`, `--identifier` and `--secret-key` set the emulated app, never tim's settings.
+#[test]
+fn emulator_serve_keeps_its_flags_after_tims_own() {
+    use std::io::BufRead as _;
+    // Its app's flags first: clap would take them for tim's settings.
+    let emulated = [
+        "serve",
+        "--sdkappid",
+        "1600000000",
+        "--identifier",
+        "boss",
+        "--secret-key",
+        "emulated-app-key",
+        "--port",
+        "0",
+    ];
+    for before in [
+        &["emulator"][..],
+        &["--json", "emulator"][..],
+        &["--endpoint", "http://127.0.0.1:1", "-vv", "emulator"][..],
+        &["--sdkappid=1400000000", "emulator", "--profile", "p"][..],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tim"))
+            .args(before)
+            .args(emulated)
+            .env_remove("TIM_EMULATOR_SECRET_KEY")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+        let mut said = String::new();
+        // The emulator names the app it serves as it starts (or exits on a bad line).
+        while stderr.read_line(&mut said).unwrap() > 0 {
+            if said.contains("serving sdkappid") || said.contains("development application") {
+                break;
+            }
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert!(
+            said.contains("serving sdkappid 1600000000 for identifier(s) boss"),
+            "tim {before:?} serve …: {said}"
+        );
+    }
+    // tim's own flags before it are checked as for any command.
+    let out = Command::new(env!("CARGO_BIN_EXE_tim"))
+        .args(["--fleet-size", "many", "emulator", "serve", "--port", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("--fleet-size"), "{}", stderr(&out));
+}
+
+/// A word that is not UTF-8 is a usage error, not a crash.
+#[test]
+fn a_word_that_is_not_utf8_is_a_usage_error() {
+    use std::os::unix::ffi::OsStrExt as _;
+    let word = std::ffi::OsStr::from_bytes(b"al\xffce");
+    let out = Command::new(env!("CARGO_BIN_EXE_tim"))
+        .args(["friend", "list"])
+        .arg(word)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2, "{}", String::from_utf8_lossy(&out.stderr));
+}
+
 /// A command's help lists its own options first, then tim's global flags under their own
 /// heading, the secrets' values hidden.
 #[test]

@@ -1,5 +1,7 @@
 //! `tim emulator serve`: the emulator's own serve command, embedded.
 
+use std::ffi::OsString;
+
 use clap::{Parser, Subcommand};
 use tencent_im_emulator::cli::{self, ServeArgs};
 
@@ -17,7 +19,7 @@ pub(crate) enum EmulatorCommand {
         /// --secret-key are the emulated app's, not tim's settings; give them right after
         /// `tim emulator serve`).
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-        args: Vec<String>,
+        args: Vec<OsString>,
     },
 }
 
@@ -32,21 +34,59 @@ struct Serve {
     args: ServeArgs,
 }
 
-/// `tim emulator serve ARGS...`, recognized in `main` before tim's own flags are parsed: the
-/// emulator's `--sdkappid`, `--identifier` and `--secret-key` are the emulated app's, and would
-/// otherwise be taken for tim's settings.
-pub(crate) fn serve_args(argv: &[String]) -> Option<Vec<String>> {
-    match argv {
-        [_, emulator, serve, rest @ ..] if emulator == "emulator" && serve == "serve" => {
-            Some(rest.to_vec())
+/// Where the emulator's flags start in `argv` when it is `tim [FLAGS] emulator [FLAGS] serve
+/// ARGS...`, FLAGS being tim's global flags (of `tim`, the clap command): the index of the word
+/// after `serve`. `main` recognizes the command this way before clap parses the line, because
+/// the emulator's `--sdkappid`, `--identifier` and `--secret-key` are the emulated app's, and
+/// clap would take them for tim's global settings. `None` for any other command line, or one
+/// clap must judge (an unknown flag, `--help`, a word that is not UTF-8).
+pub(crate) fn serve_start(tim: &clap::Command, argv: &[OsString]) -> Option<usize> {
+    let mut at = 1;
+    for word in ["emulator", "serve"] {
+        loop {
+            let arg = argv.get(at)?.to_str()?;
+            if arg == word {
+                at += 1;
+                break;
+            }
+            at += global_flag_words(tim, arg)?;
         }
-        _ => None,
     }
+    Some(at)
+}
+
+/// How many words the global flag `arg` of `tim` takes (itself, and its value unless given as
+/// `--flag=VALUE`); `None` when `arg` is not one of tim's global flags.
+fn global_flag_words(tim: &clap::Command, arg: &str) -> Option<usize> {
+    let globals = || tim.get_arguments().filter(|a| a.is_global_set());
+    let takes_value = |a: &clap::Arg| a.get_action().takes_values();
+    if let Some(long) = arg.strip_prefix("--") {
+        let (name, inline) = match long.split_once('=') {
+            Some((name, _)) => (name, true),
+            None => (long, false),
+        };
+        let flag = globals().find(|a| a.get_long() == Some(name))?;
+        return Some(if takes_value(flag) && !inline { 2 } else { 1 });
+    }
+    // Short flags, alone or together (`-vv`); the first that takes a value takes the rest of the
+    // word, or the next word.
+    let shorts = arg.strip_prefix('-').filter(|s| !s.is_empty())?;
+    for (i, c) in shorts.char_indices() {
+        let flag = globals().find(|a| a.get_short() == Some(c))?;
+        if takes_value(flag) {
+            return Some(if i + c.len_utf8() == shorts.len() {
+                2
+            } else {
+                1
+            });
+        }
+    }
+    Some(1)
 }
 
 /// Runs the emulator's serve command with `args` (the flags after `tim emulator serve`).
-pub(crate) async fn serve(args: Vec<String>) -> Result<Exit, Failure> {
-    let name = "tim emulator serve".to_owned();
+pub(crate) async fn serve(args: Vec<OsString>) -> Result<Exit, Failure> {
+    let name = OsString::from("tim emulator serve");
     let serve = match Serve::try_parse_from(std::iter::once(name).chain(args)) {
         Ok(serve) => serve,
         Err(e) => {
@@ -71,11 +111,63 @@ pub(crate) async fn serve(args: Vec<String>) -> Result<Exit, Failure> {
 
 #[cfg(test)]
 mod tests {
+    use std::ffi::OsString;
     use std::time::Duration;
 
-    use clap::Parser as _;
+    use clap::{Args, Command, Parser as _};
 
-    use super::Serve;
+    use super::{Serve, serve_start};
+    use crate::config::GlobalArgs;
+
+    /// Where `serve_start` finds the emulator's flags in `tim ARGS`.
+    fn start(args: &[&str]) -> Option<usize> {
+        let tim = GlobalArgs::augment_args(Command::new("tim"));
+        let argv: Vec<OsString> = std::iter::once("tim")
+            .chain(args.iter().copied())
+            .map(OsString::from)
+            .collect();
+        serve_start(&tim, &argv).map(|at| at - 1)
+    }
+
+    #[test]
+    fn tims_global_flags_may_come_before_serve() {
+        assert_eq!(start(&["emulator", "serve", "--sdkappid", "1"]), Some(2));
+        assert_eq!(start(&["emulator", "serve"]), Some(2));
+        assert_eq!(
+            start(&["--endpoint", "http://x", "emulator", "serve", "--port", "0"]),
+            Some(4)
+        );
+        assert_eq!(
+            start(&["--endpoint=http://x", "-vv", "--json", "emulator", "serve"]),
+            Some(5)
+        );
+        assert_eq!(
+            start(&[
+                "emulator",
+                "--profile",
+                "p",
+                "-v",
+                "serve",
+                "--secret-key",
+                "k"
+            ]),
+            Some(5)
+        );
+        // A flag's value that reads `emulator` is a value.
+        assert_eq!(
+            start(&["--profile", "emulator", "emulator", "serve"]),
+            Some(4)
+        );
+        // Not the serve command, or not for this function to judge.
+        assert_eq!(start(&["--profile", "emulator", "serve"]), None);
+        assert_eq!(start(&["friend", "emulator", "serve"]), None);
+        assert_eq!(start(&["--help", "emulator", "serve"]), None);
+        assert_eq!(start(&["--unknown", "emulator", "serve"]), None);
+        assert_eq!(start(&["-x", "emulator", "serve"]), None);
+        assert_eq!(start(&["emulator"]), None);
+        assert_eq!(start(&["emulator", "help"]), None);
+        assert_eq!(start(&[]), None);
+    }
 
     fn parse(args: &[&str]) -> Serve {
         let argv = std::iter::once("tim emulator serve").chain(args.iter().copied());
