@@ -6,6 +6,7 @@ use std::hash::{BuildHasher, RandomState};
 use std::time::Duration;
 
 use tencent_im_protocol::{ErrorClass, ItemFailure, ItemOutcome, ItemReport, ListCommand};
+use tencent_im_transport::StatusBody;
 use tokio::sync::{Mutex as AsyncMutex, MutexGuard};
 
 use crate::client::Client;
@@ -293,7 +294,7 @@ where
                     items: pending.len(),
                     attempts: e.attempts(),
                     round,
-                    error: Some(e.to_string()),
+                    error: Some(request_error(&e)),
                 });
                 let items = cmd.items();
                 for (k, &index) in pending.iter().enumerate() {
@@ -312,6 +313,15 @@ where
                 return !first;
             }
         }
+    }
+}
+
+/// The text of a request that failed with `e`: the error, and what a gateway said.
+fn request_error(e: &Error) -> String {
+    let said = std::error::Error::source(e).and_then(|s| s.downcast_ref::<StatusBody>());
+    match said {
+        Some(said) => format!("{e}: {said}"),
+        None => e.to_string(),
     }
 }
 

@@ -41,8 +41,8 @@ pub use tencent_im_protocol::{
 };
 pub use tencent_im_transport::{
     BoxFuture, CallReply, CredentialsError, DefaultRetryPolicy, Limits, NoRetry, Proxy,
-    RandomSource, Rate, RateLimiter, Region, RetryPolicy, Target, TlsOptions, TokenBucket,
-    Unlimited, UserSig, UserSigProvider,
+    RandomSource, Rate, RateLimiter, Region, RetryPolicy, StatusBody, Target, TlsOptions,
+    TokenBucket, Unlimited, UserSig, UserSigProvider,
 };
 pub use tencent_im_usersig::{Clock, ManualClock, SystemClock};
 

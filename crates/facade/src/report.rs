@@ -20,7 +20,9 @@ pub struct RequestRecord {
     pub attempts: u32,
     /// 0 for a first send; 1, 2, … for resends of items that failed with a retryable code.
     pub round: u32,
-    /// The whole-request failure, if the request failed (its items are reported failed).
+    /// The whole-request failure, if the request failed (its items are reported failed),
+    /// followed by what a gateway said when it answered with a status other than 2xx (its page's
+    /// start, any UserSig redacted).
     pub error: Option<String>,
 }
 

@@ -348,18 +348,19 @@ async fn a_failed_part_reports_its_items_and_a_failed_call_is_an_error() {
         .await
         .unwrap();
     assert_eq!(report.requests.len(), 2);
+    let error = report.requests[0].error.as_deref().unwrap();
+    assert!(error.contains("HTTP status 502"), "{error}");
+    // What the gateway said is kept with the request, once, not with every item.
     assert!(
-        report.requests[0]
-            .error
-            .as_deref()
-            .unwrap()
-            .contains("HTTP status 502")
+        error.contains("the response body began: <html> <head><title>502 Bad Gateway"),
+        "{error}"
     );
     for item in &report.items[..2] {
         let failure = item.outcome.failure().unwrap();
         assert_eq!(failure.code, None);
         assert!(failure.is_retryable(), "a 502 is transient");
         assert!(failure.info.contains("502"), "{}", failure.info);
+        assert!(!failure.info.contains("stgw"), "{}", failure.info);
     }
     assert_eq!(report.items[2].outcome, AddOutcome::Added);
     assert_eq!(report.items[3].outcome, AddOutcome::Added);
@@ -373,6 +374,10 @@ async fn a_failed_part_reports_its_items_and_a_failed_call_is_an_error() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::HttpStatus(502));
     assert!(err.is_retryable());
+    let said = std::error::Error::source(&err)
+        .and_then(|s| s.downcast_ref::<tencent_im::StatusBody>())
+        .expect("the gateway's page is the source");
+    assert!(said.text().contains("stgw"), "{said}");
     let first = &requests_to(&emu, FRIEND_ADD)[2];
     assert_eq!(err.random(), Some(random_of(first)));
     emu.stop().await;

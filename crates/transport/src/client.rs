@@ -26,7 +26,7 @@ use crate::config::{Limits, TlsOptions};
 use crate::connector::{ConnectTimeout, Connector, connector};
 use crate::credentials::{Credentials, UserSig};
 use crate::error::{
-    BoxError, ConfigError, ConfigErrorKind, ErrorKind, TimeoutKind, TransportError,
+    BoxError, ConfigError, ConfigErrorKind, ErrorKind, StatusBody, TimeoutKind, TransportError,
 };
 use crate::proxy::{Proxy, ProxyError};
 use crate::rate_limit::{RateLimiter, TokenBucket};
@@ -446,7 +446,6 @@ impl<'a> Call<'a> {
         let path_and_query = self
             .transport
             .path_and_query(self.endpoint, &sig, self.random);
-        drop(sig);
         let attempt_span = tracing::debug_span!(
             "tencent_im.attempt",
             host = &*server.authority,
@@ -456,7 +455,7 @@ impl<'a> Call<'a> {
             latency_us = Empty,
         );
         self.transport
-            .attempt::<C>(server, path_and_query, body, self.deadline)
+            .attempt::<C>(server, path_and_query, &sig, body, self.deadline)
             .instrument(attempt_span)
             .await
             .map_err(|a| {
@@ -716,6 +715,7 @@ impl Transport {
         &self,
         server: &Server,
         path_and_query: String,
+        sig: &UserSig,
         body: Bytes,
         deadline: Instant,
     ) -> Result<Reply<C::Response>, AttemptError> {
@@ -727,14 +727,18 @@ impl Transport {
             (deadline, TimeoutKind::Total)
         };
         let span = tracing::Span::current();
-        let result =
-            match tokio::time::timeout_at(until, self.send(server, path_and_query, body)).await {
-                Ok(r) => r,
-                Err(_) => Err(AttemptError {
-                    kind: ErrorKind::Timeout(which),
-                    source: None,
-                }),
-            };
+        let result = match tokio::time::timeout_at(
+            until,
+            self.send(server, path_and_query, sig, body, until),
+        )
+        .await
+        {
+            Ok(r) => r,
+            Err(_) => Err(AttemptError {
+                kind: ErrorKind::Timeout(which),
+                source: None,
+            }),
+        };
         span.record("latency_us", micros(started.elapsed()));
         let (status, bytes) = match result {
             Ok(ok) => ok,
@@ -772,12 +776,15 @@ impl Transport {
         }
     }
 
-    /// Sends the request and reads the whole body, within the body cap.
+    /// Sends the request and reads the whole body, within the body cap; of a status other than
+    /// 2xx, the start of the body, with `sig` redacted, as long as it comes before `until`.
     async fn send(
         &self,
         server: &Server,
         path_and_query: String,
+        sig: &UserSig,
         body: Bytes,
+        until: Instant,
     ) -> Result<(u16, Bytes), AttemptError> {
         let max = self.inner.limits.get_max_body_bytes();
         let uri = server.uri(path_and_query)?;
@@ -799,7 +806,9 @@ impl Transport {
         if !status.is_success() {
             return Err(AttemptError {
                 kind: ErrorKind::HttpStatus(status.as_u16()),
-                source: None,
+                source: status_body(resp.into_body(), sig, until)
+                    .await
+                    .map(|b| Box::new(b) as BoxError),
             });
         }
         let too_large = ErrorKind::BodyTooLarge { limit: max };
@@ -823,6 +832,45 @@ impl Transport {
             }),
         }
     }
+}
+
+/// How long the start of a non-2xx body is waited for.
+const STATUS_BODY_WAIT: Duration = Duration::from_secs(1);
+/// How long before the attempt's deadline the wait for a non-2xx body stops.
+const STATUS_BODY_MARGIN: Duration = Duration::from_millis(5);
+
+/// The start of a non-2xx response's `body`: at most [`StatusBody::MAX_BYTES`], read for at
+/// most [`STATUS_BODY_WAIT`] and until shortly before `until` (so the status is reported, not
+/// a timeout), with `sig` redacted; `None` when nothing came.
+async fn status_body(
+    mut body: hyper::body::Incoming,
+    sig: &UserSig,
+    until: Instant,
+) -> Option<StatusBody> {
+    let mut bytes = Vec::new();
+    let mut cut = false;
+    let read = async {
+        while let Some(Ok(frame)) = body.frame().await {
+            let Ok(data) = frame.into_data() else {
+                continue;
+            };
+            let room = StatusBody::MAX_BYTES - bytes.len();
+            if data.len() > room {
+                bytes.extend_from_slice(&data[..room]);
+                cut = true;
+                return;
+            }
+            bytes.extend_from_slice(&data);
+        }
+    };
+    let margin = until.checked_sub(STATUS_BODY_MARGIN).unwrap_or(until);
+    let stop = (Instant::now() + STATUS_BODY_WAIT).min(margin);
+    let _ = tokio::time::timeout_at(stop, read).await;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return None;
+    }
+    let encoded = crate::url::encode_component(sig.expose());
+    Some(StatusBody::new(&bytes, cut, &[sig.expose(), &encoded]))
 }
 
 /// The `Host` header for a plain `http://` authority: the host, and the port unless it is 80

@@ -268,6 +268,98 @@ impl TransportError {
     }
 }
 
+/// The start of the body of a response whose status was not 2xx: what a gateway or proxy said
+/// (e.g. "403 Forbidden: IP not allowed"). The [`source`](StdError::source) of a
+/// [`TransportError`] of kind [`ErrorKind::HttpStatus`] when the body was not empty.
+///
+/// At most [`StatusBody::MAX_BYTES`] are read, for at most a second. Some gateways echo the
+/// request URL, which holds the UserSig: every `usersig` value, whole, percent-encoded or cut
+/// short at the end, is replaced by `<redacted>`. Runs of whitespace and control characters are
+/// one space.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusBody {
+    text: String,
+    cut: bool,
+}
+
+impl StatusBody {
+    /// How much of the body is read: 512 bytes.
+    pub const MAX_BYTES: usize = 512;
+
+    /// `bytes` (the first [`MAX_BYTES`](Self::MAX_BYTES) of a body, `cut` if there was more)
+    /// with every one of `secrets` and every `usersig` query value replaced by `<redacted>`.
+    pub(crate) fn new(bytes: &[u8], cut: bool, secrets: &[&str]) -> Self {
+        const REDACTED: &str = "<redacted>";
+        let mut text = String::from_utf8_lossy(bytes).into_owned();
+        for secret in secrets.iter().filter(|s| !s.is_empty()) {
+            if text.contains(secret) {
+                text = text.replace(secret, REDACTED);
+            }
+        }
+        // A cut body may end inside a secret: any tail that begins one goes.
+        if cut {
+            // Four characters or more: a shorter tail tells nothing of a secret.
+            let mut tails = (0..text.len().saturating_sub(3)).filter(|&i| text.is_char_boundary(i));
+            if let Some(at) = tails.find(|&i| {
+                secrets
+                    .iter()
+                    .any(|s| !s.is_empty() && s.starts_with(&text[i..]))
+            }) {
+                text.truncate(at);
+                text.push_str(REDACTED);
+            }
+        }
+        let text = redact_usersig_values(&text, REDACTED);
+        let text = text.split(|c: char| c.is_whitespace() || c.is_control());
+        let text = text.filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ");
+        Self { text, cut }
+    }
+
+    /// The text, redacted, with whitespace folded.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Whether the body was longer than what was read.
+    pub fn is_cut(&self) -> bool {
+        self.cut
+    }
+}
+
+/// `text` with the value of every `usersig=` (any letter case) up to the next `&`, quote,
+/// angle bracket or whitespace replaced by `redacted`.
+fn redact_usersig_values(text: &str, redacted: &str) -> String {
+    const NAME: &str = "usersig=";
+    let lower = text.to_ascii_lowercase();
+    let mut out = String::with_capacity(text.len());
+    let mut from = 0;
+    while let Some(found) = lower[from..].find(NAME) {
+        let value = from + found + NAME.len();
+        let end = text[value..]
+            .find(|c: char| matches!(c, '&' | '"' | '\'' | '<' | '>') || c.is_whitespace())
+            .map_or(text.len(), |n| value + n);
+        out.push_str(&text[from..value]);
+        if end > value {
+            out.push_str(redacted);
+        }
+        from = end;
+    }
+    out.push_str(&text[from..]);
+    out
+}
+
+impl fmt::Display for StatusBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the response body began: {}", self.text)?;
+        if self.cut {
+            f.write_str(" …")?;
+        }
+        Ok(())
+    }
+}
+
+impl StdError for StatusBody {}
+
 impl fmt::Display for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} failed: {} (", self.endpoint, self.kind)?;
@@ -433,5 +525,67 @@ impl StdError for CredentialsError {
         self.source
             .as_deref()
             .map(|e| e as &(dyn StdError + 'static))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::StatusBody;
+
+    const SIG: &str = "eJyrVkrxCVYqSc3NzFOyUjI0NjA0MDI1*MzQ3MTFQqgUAkk8K4Q__";
+    const ENCODED: &str = "eJyrVkrxCVYqSc3NzFOyUjI0NjA0MDI1%2AMzQ3MTFQqgUAkk8K4Q__";
+
+    fn body(text: &str, cut: bool) -> String {
+        StatusBody::new(text.as_bytes(), cut, &[SIG, ENCODED])
+            .text()
+            .to_owned()
+    }
+
+    #[test]
+    fn the_sig_is_redacted_whole_encoded_and_cut_short() {
+        assert_eq!(
+            body(
+                &format!("bad sig {SIG} in ?a=1&UserSig={ENCODED}&b=2"),
+                false
+            ),
+            "bad sig <redacted> in ?a=1&UserSig=<redacted>&b=2"
+        );
+        // A page cut inside the sig, not after a `usersig=`.
+        assert_eq!(
+            body(&format!("echo: {}", &SIG[..20]), true),
+            "echo: <redacted>"
+        );
+        // A tail of three characters tells nothing, and is kept.
+        assert_eq!(body("echo: eJy", true), "echo: eJy");
+        // Not cut: a text that merely begins like the sig stays.
+        assert_eq!(body("echo: eJyrVkrx", false), "echo: eJyrVkrx");
+    }
+
+    #[test]
+    fn any_usersig_value_is_redacted_even_one_not_sent() {
+        assert_eq!(
+            body("<a href='/x?usersig=other*sig'>USERSIG=abc def", false),
+            "<a href='/x?usersig=<redacted>'>USERSIG=<redacted> def"
+        );
+        assert_eq!(body("usersig=&x=1", false), "usersig=&x=1");
+    }
+
+    #[test]
+    fn whitespace_and_control_characters_fold_into_one_space() {
+        let text = "<html>\r\n<head>\t<title>403 Forbidden</title>\u{1b}[0m</head>\n\n";
+        let folded = StatusBody::new(text.as_bytes(), true, &[SIG]);
+        assert_eq!(
+            folded.text(),
+            "<html> <head> <title>403 Forbidden</title> [0m</head>"
+        );
+        assert_eq!(
+            folded.to_string(),
+            "the response body began: <html> <head> <title>403 Forbidden</title> [0m</head> …"
+        );
+        // Not UTF-8: replaced, never a panic.
+        assert_eq!(
+            StatusBody::new(&[0xff, b'o', b'k'], false, &[]).text(),
+            "\u{fffd}ok"
+        );
     }
 }

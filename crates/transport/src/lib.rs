@@ -15,7 +15,8 @@ pub use client::{CallReply, RandomSource, Transport, TransportBuilder};
 pub use config::{Limits, TlsOptions};
 pub use credentials::{BoxFuture, Credentials, FixedUserSig, UserSig, UserSigProvider};
 pub use error::{
-    ConfigError, ConfigErrorKind, CredentialsError, ErrorKind, TimeoutKind, TransportError,
+    ConfigError, ConfigErrorKind, CredentialsError, ErrorKind, StatusBody, TimeoutKind,
+    TransportError,
 };
 pub use proxy::Proxy;
 pub use rate_limit::{Rate, RateLimiter, TokenBucket, Unlimited};

@@ -90,6 +90,21 @@ async fn an_http_502_with_html_is_an_http_status_error_after_the_retries() {
     assert_eq!(err.status(), Some(502));
     assert_eq!(err.attempts(), 4);
     assert!(err.is_retryable());
+    // What the gateway said is the error's source, its whitespace folded.
+    let said = std::error::Error::source(&err)
+        .and_then(|s| s.downcast_ref::<tencent_im_transport::StatusBody>())
+        .expect("the page is the source");
+    assert!(
+        said.text()
+            .starts_with("<html> <head><title>502 Bad Gateway</title></head>"),
+        "{said}"
+    );
+    assert!(
+        said.text()
+            .ends_with("<center>stgw</center> </body> </html>"),
+        "{said}"
+    );
+    assert!(!said.is_cut());
     let journal = emu.journal();
     assert_eq!(journal.len(), 4);
     assert!(journal.iter().all(|e| random_of(&e.query) == err.random()));
