@@ -1054,7 +1054,7 @@ mod tests {
             .with_host("adminapisgp.im.qcloud.com");
         assert_eq!(
             e.to_string(),
-            "sns/friend_add failed: HTTP status 502 (host adminapisgp.im.qcloud.com, random 42, attempts 0)"
+            "sns/friend_add failed: HTTP status 502 (random 42, host adminapisgp.im.qcloud.com, attempts 0)"
         );
         assert_eq!(e.status(), Some(502));
         assert!(e.is_retryable());

@@ -362,11 +362,12 @@ impl StdError for StatusBody {}
 
 impl fmt::Display for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} failed: {} (", self.endpoint, self.kind)?;
+        // `random N, host H` first, as `tim` prints a request everywhere.
+        write!(f, "{} failed: {} (random {}", self.endpoint, self.kind, self.random)?;
         if let Some(host) = &self.host {
-            write!(f, "host {host}, ")?;
+            write!(f, ", host {host}")?;
         }
-        write!(f, "random {}, attempts {})", self.random, self.attempts)
+        write!(f, ", attempts {})", self.attempts)
     }
 }
 

@@ -384,9 +384,9 @@ async fn a_proxy_refusing_connect_is_a_proxy_error() {
     assert_eq!(
         err.to_string(),
         format!(
-            "sns/friend_add failed: the proxy refused the tunnel (host {TUNNEL_HOST}:{}, random {}, attempts 1)",
-            port_of(&emu),
-            err.random()
+            "sns/friend_add failed: the proxy refused the tunnel (random {}, host {TUNNEL_HOST}:{}, attempts 1)",
+            err.random(),
+            port_of(&emu)
         )
     );
     let text = all_text(&err);
