@@ -602,10 +602,11 @@ impl Transport {
     ///
     /// One `random` is drawn for the call and sent on every attempt; it is in the
     /// [`CallReply`] and in every [`TransportError`]. Before each attempt the caller waits for a
-    /// permit of the rate limiter; after an attempt answered with a rate limit (a rate-limit code or
-    /// HTTP 429) the limiter is told ([`RateLimiter::rate_limited`]). A failure to resolve or connect to the primary
-    /// host switches to the standby host (if any) for [`Limits::standby_period`] and retries
-    /// there at once. Other failures go to the retry policy.
+    /// permit of the rate limiter; after an attempt answered with a rate limit (a rate-limit
+    /// code or HTTP 429) the limiter is told ([`RateLimiter::rate_limited`]). A failure to
+    /// resolve or connect to the primary host switches to the standby host (if any) for
+    /// [`Limits::standby_period`] and retries there at once. Other failures go to the retry
+    /// policy. The body of a status other than 2xx is the error's source ([`StatusBody`]).
     ///
     /// # Errors
     ///
