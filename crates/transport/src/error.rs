@@ -363,7 +363,11 @@ impl StdError for StatusBody {}
 impl fmt::Display for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // `random N, host H` first, as `tim` prints a request everywhere.
-        write!(f, "{} failed: {} (random {}", self.endpoint, self.kind, self.random)?;
+        write!(
+            f,
+            "{} failed: {} (random {}",
+            self.endpoint, self.kind, self.random
+        )?;
         if let Some(host) = &self.host {
             write!(f, ", host {host}")?;
         }
