@@ -126,8 +126,8 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 64, value_name = "MIB", value_parser = clap::value_parser!(u64).range(1..=65_536))]
     journal_max_mib: u64,
     /// POST the after-callbacks (Sns.CallbackFriendAdd, Sns.CallbackFriendDelete,
-    /// Sns.CallbackBlackListAdd) to this plain http:// URL when the state changes, as Tencent
-    /// does; see docs/webhooks.md.
+    /// Sns.CallbackBlackListAdd, Sns.CallbackBlackListDelete) to this plain http:// URL when the
+    /// state changes, as Tencent does; see docs/webhooks.md.
     #[arg(long, value_name = "URL")]
     callback_url: Option<String>,
     /// Sign the callbacks with this token (1 to 128 characters; Sign and RequestTime in the

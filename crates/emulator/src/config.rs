@@ -228,7 +228,8 @@ pub struct Config {
     /// of callbacks.
     pub clock: Arc<dyn Clock + Send + Sync>,
     /// Where to POST the after-callbacks (`Sns.CallbackFriendAdd`, `Sns.CallbackFriendDelete`,
-    /// `Sns.CallbackBlackListAdd`) when the state changes. Default: none.
+    /// `Sns.CallbackBlackListAdd`, `Sns.CallbackBlackListDelete`) when the state changes.
+    /// Default: none.
     pub callback: Option<CallbackConfig>,
     /// A JSON file that keeps the state: loaded at start when it exists and
     /// [`Config::initial_state`] is not set, saved every [`Config::save_interval`] while the
