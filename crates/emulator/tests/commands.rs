@@ -9,7 +9,7 @@ mod common;
 
 use common::{Client, code, config, result_codes, start};
 use serde_json::Value;
-use tencent_im_emulator::RelationshipLimits;
+use tencent_im_emulator::{FaultKind, RelationshipLimits};
 use tencent_im_protocol::ErrorCode;
 use tencent_im_protocol::ItemOutcome;
 use tencent_im_protocol::im_open_login_svc::{
@@ -317,6 +317,83 @@ async fn black_list_delete_unblocks_and_restores_no_friendship() {
     let thousand: Vec<String> = (0..1000).map(|i| format!("u{i}")).collect();
     let reply = client.send(&BlackListDelete::new("alice", thousand)).await;
     assert_eq!(reply.body.result_items.len(), 1000);
+    emulator.stop().await;
+}
+
+#[tokio::test]
+async fn black_list_delete_conflicts_and_item_faults() {
+    let config = config().write_latency(std::time::Duration::from_millis(1000));
+    let emulator = start(config, &["alice", "bob", "carol", "erin"]).await;
+    let mut first = Client::connect(&emulator).await;
+    let mut second = Client::connect(&emulator).await;
+    first
+        .send(&BlackListAdd::new("alice", ["bob", "carol"]))
+        .await;
+    let earlier = tokio::spawn(async move {
+        let reply = first.send(&BlackListDelete::new("alice", ["bob"])).await;
+        (first, reply)
+    });
+    // While the first removal holds alice's write lock, a second one for alice answers 30008
+    // for every item and removes nothing.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let later = second
+        .send(&BlackListDelete::new("alice", ["carol", "erin"]))
+        .await;
+    let codes: Vec<_> = later
+        .body
+        .result_items
+        .iter()
+        .map(|i| i.result_code)
+        .collect();
+    assert_eq!(
+        codes,
+        [ErrorCode::SNS_WRITE_CONFLICT, ErrorCode::SNS_WRITE_CONFLICT]
+    );
+    assert_eq!(later.body.fail_accounts, ["carol", "erin"]);
+    let (_, reply) = earlier.await.unwrap();
+    assert_eq!(reply.body.result_items[0].result_code, ErrorCode::OK);
+    assert_eq!(
+        emulator.app_state().accounts["alice"]
+            .blocklist
+            .iter()
+            .collect::<Vec<_>>(),
+        ["carol"]
+    );
+
+    // An item fault fails every item, listed in Fail_Account, and applies nothing.
+    for (kind, expected) in [
+        (FaultKind::ItemError30006, ErrorCode::SNS_INTERNAL_ERROR),
+        (FaultKind::ItemError30007, ErrorCode::SNS_TIMEOUT),
+    ] {
+        emulator.inject(kind, 1);
+        let req = BlackListDelete::new("alice", ["carol", "bob"]);
+        let reply = second.send(&req).await;
+        assert_eq!(reply.envelope.error_code, ErrorCode::OK);
+        let report = reply.body.report(&req);
+        assert!(report.discrepancies.is_empty());
+        for item in &report.items {
+            let failure = item.outcome.failure().unwrap();
+            assert_eq!(failure.code, Some(expected));
+            assert!(failure.is_retryable());
+        }
+        assert!(
+            emulator.app_state().accounts["alice"]
+                .blocklist
+                .contains("carol")
+        );
+        emulator.inject(kind, 1);
+        let req = BlackListCheck::new("alice", ["carol"], BlockCheckType::Both);
+        let reply = second.send(&req).await;
+        assert_eq!(reply.body.fail_accounts, ["carol"]);
+        assert_eq!(
+            reply.body.report(&req).items[0]
+                .outcome
+                .failure()
+                .unwrap()
+                .code,
+            Some(expected)
+        );
+    }
     emulator.stop().await;
 }
 

@@ -5,7 +5,9 @@ use tencent_im_protocol::sns::{
 };
 use tencent_im_protocol::{Command, ErrorCode};
 
-use super::{Context, Deferred, Fail, Request, SNS_DECODE_ERR, Serve, decode_list, sns_not_found};
+use super::{
+    Answer, Context, Deferred, Fail, Request, SNS_DECODE_ERR, Serve, decode_list, sns_not_found,
+};
 use crate::config::RelationshipLimits;
 use crate::state::AppState;
 
@@ -32,6 +34,17 @@ impl Request for BlackListCheck {
         _: &mut Vec<(String, String)>,
     ) -> Deferred {
         black_list_check(self, app)
+    }
+
+    fn every_item(&self, code: ErrorCode, info: &str) -> Option<Answer> {
+        let mut response = BlackListCheckResponse::default();
+        for to in &self.to_accounts {
+            response.fail_accounts.push(to.clone());
+            response
+                .check_items
+                .push(BlackListCheckItem::failed(to.clone(), code, info));
+        }
+        Some(Answer::ok(response))
     }
 }
 
