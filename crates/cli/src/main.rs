@@ -56,7 +56,7 @@ enum Command {
     /// Set profile fields.
     #[command(subcommand)]
     Profile(cmd::profile::ProfileCommand),
-    /// Fill blocklists.
+    /// Add to, remove from and check blocklists.
     #[command(subcommand)]
     Blocklist(cmd::blocklist::BlocklistCommand),
     /// Run a local emulator of Tencent's server.

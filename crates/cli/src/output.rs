@@ -7,8 +7,9 @@ use std::process::ExitCode;
 
 use serde_json::{Value, json};
 use tencent_im::{
-    AccountCheckOutcome, AddOutcome, BlockOutcome, CheckOutcome, DeleteOutcome, ErrorClass,
-    ErrorKind, ImportOutcome, ItemOutcome, Receipt, Report,
+    AccountCheckOutcome, AddOutcome, BlockCheckOutcome, BlockOutcome, BlockRelation, CheckOutcome,
+    DeleteOutcome, ErrorClass, ErrorKind, ImportOutcome, ItemOutcome, Receipt, Report,
+    UnblockOutcome,
 };
 
 /// The exit codes, by category (documented in `docs/cli.md`).
@@ -234,9 +235,31 @@ impl Outcome for BlockOutcome {
     fn label(&self) -> String {
         match self {
             Self::Blocked => "blocked",
+            Self::AlreadyBlocked => "already_blocked",
             _ => "failed",
         }
         .to_owned()
+    }
+}
+
+impl Outcome for UnblockOutcome {
+    fn label(&self) -> String {
+        match self {
+            Self::Unblocked => "unblocked",
+            _ => "failed",
+        }
+        .to_owned()
+    }
+}
+
+impl Outcome for BlockCheckOutcome {
+    fn label(&self) -> String {
+        match self.relation() {
+            // `BlackCheckResult_Type_NO`: named as friend check names no relation.
+            Some(BlockRelation::No) => "no_relation".to_owned(),
+            Some(relation) => snake(relation.as_str(), "BlackCheckResult_Type_"),
+            None => "failed".to_owned(),
+        }
     }
 }
 

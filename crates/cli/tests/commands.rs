@@ -289,6 +289,203 @@ async fn the_other_commands() {
     emu.stop().await;
 }
 
+/// `tim blocklist add | delete | check`: tables, `--json`, and exit codes by outcome.
+#[tokio::test(flavor = "multi_thread")]
+async fn blocklist_add_delete_and_check() {
+    let emu = emulator().await;
+    let tim = Tim::new(&emu);
+    assert_eq!(
+        code(&tim.run(&["profile", "set-allow-type", "bob", "any"]).await),
+        0
+    );
+    let out = tim
+        .run(&["friend", "add", "--from", "alice", "--to", "bob"])
+        .await;
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = tim
+        .run(&[
+            "blocklist",
+            "add",
+            "--from",
+            "alice",
+            "--to",
+            "bob",
+            "--to",
+            "mallory",
+        ])
+        .await;
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(
+        code(
+            &tim.run(&["blocklist", "add", "--from", "carol", "--to", "alice"])
+                .await
+        ),
+        0
+    );
+    // Blocking again is a success, and says so.
+    let out = tim
+        .run(&[
+            "--json",
+            "blocklist",
+            "add",
+            "--from",
+            "alice",
+            "--to",
+            "bob",
+        ])
+        .await;
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(doc["items"][0]["outcome"], "already_blocked");
+
+    // check: one relation per account; an unknown account fails with its code (exit 1).
+    let out = tim
+        .run(&[
+            "--json",
+            "blocklist",
+            "check",
+            "--from",
+            "alice",
+            "--to",
+            "bob",
+            "--to",
+            "carol",
+            "--to",
+            "dave",
+            "--to",
+            "nobody",
+        ])
+        .await;
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let outcomes: Vec<&str> = doc["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(outcomes, ["a_with_b", "b_with_a", "no_relation", "failed"]);
+    assert_eq!(doc["items"][3]["code"], 30003);
+    assert_eq!(doc["items"][3]["retryable"], false);
+    assert_eq!(doc["from"], "alice");
+    assert!(doc["requests"][0]["random"].is_u64());
+    // --check single looks at alice's blocklist only; every item checked: exit 0.
+    let out = tim
+        .run(&[
+            "blocklist",
+            "check",
+            "--from",
+            "alice",
+            "--to",
+            "carol",
+            "--to",
+            "mallory",
+            "--check",
+            "single",
+        ])
+        .await;
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let text = stdout(&out);
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .skip(1)
+        .take(2)
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(rows, [["carol", "no_relation"], ["mallory", "a_with_b"]]);
+    assert!(
+        text.contains(&format!("random {}", last_random(&emu))),
+        "{text}"
+    );
+
+    // delete: the table names each account's outcome; an unknown account fails (exit 1).
+    let out = tim
+        .run(&[
+            "blocklist",
+            "delete",
+            "--from",
+            "alice",
+            "--to",
+            "bob",
+            "--to",
+            "nobody",
+        ])
+        .await;
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let text = stdout(&out);
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .skip(1)
+        .take(2)
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(rows[0], ["bob", "unblocked"]);
+    assert_eq!(rows[1][..3], ["nobody", "failed", "30003"]);
+    let state = emu.app_state();
+    assert!(!state.accounts["alice"].blocklist.contains("bob"));
+    assert!(state.accounts["alice"].blocklist.contains("mallory"));
+    // The friendship the block ended stays ended.
+    assert!(!state.accounts["alice"].friends.contains_key("bob"));
+    // Unblocking what is not blocked ends well: exit 0, --json says unblocked.
+    let out = tim
+        .run(&[
+            "--json",
+            "blocklist",
+            "delete",
+            "--from",
+            "alice",
+            "--to",
+            "bob",
+        ])
+        .await;
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(doc["items"][0]["outcome"], "unblocked");
+    assert_eq!(doc["items"][0].get("code"), None);
+
+    // Validation: exit 2 and nothing sent; an unknown sender: exit 6.
+    let before = emu.journal().len();
+    let long = "x".repeat(33);
+    let out = tim
+        .run(&["blocklist", "delete", "--from", "alice", "--to", &long])
+        .await;
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("To_Account[0]"), "{}", stderr(&out));
+    let out = tim
+        .run(&[
+            "blocklist",
+            "check",
+            "--from",
+            "alice",
+            "--to",
+            "bob",
+            "--to",
+            "bob",
+        ])
+        .await;
+    assert_eq!(code(&out), 2);
+    assert_eq!(emu.journal().len(), before);
+    let out = tim
+        .run(&["blocklist", "check", "--from", "ghost", "--to", "bob"])
+        .await;
+    assert_eq!(code(&out), 6, "{}", stderr(&out));
+    assert!(stderr(&out).contains("30003"), "{}", stderr(&out));
+    let out = tim
+        .run(&[
+            "blocklist",
+            "check",
+            "--from",
+            "alice",
+            "--to",
+            "bob",
+            "--check",
+            "some",
+        ])
+        .await;
+    assert_eq!(code(&out), 2);
+    emu.stop().await;
+}
+
 fn mode(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777

@@ -75,7 +75,8 @@ pub struct ServeArgs {
     /// Default: each endpoint's documented rate (200/s, 100/s for the batch account APIs).
     #[arg(long)]
     rate_limit: Option<u32>,
-    /// How long a friend_add holds its From_Account; a concurrent one for it gets 30008.
+    /// How long a friend_add or black_list_delete holds its From_Account; a concurrent one for
+    /// it gets 30008.
     #[arg(long, default_value_t = 0)]
     write_latency_ms: u64,
     /// A word that makes Remark, GroupName or AddWording fail with 30005 (repeatable).
@@ -126,8 +127,8 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 64, value_name = "MIB", value_parser = clap::value_parser!(u64).range(1..=65_536))]
     journal_max_mib: u64,
     /// POST the after-callbacks (Sns.CallbackFriendAdd, Sns.CallbackFriendDelete,
-    /// Sns.CallbackBlackListAdd) to this plain http:// URL when the state changes, as Tencent
-    /// does; see docs/webhooks.md.
+    /// Sns.CallbackBlackListAdd, Sns.CallbackBlackListDelete) to this plain http:// URL when the
+    /// state changes, as Tencent does; see docs/webhooks.md.
     #[arg(long, value_name = "URL")]
     callback_url: Option<String>,
     /// Sign the callbacks with this token (1 to 128 characters; Sign and RequestTime in the

@@ -205,9 +205,9 @@ pub struct Config {
     pub rate_limit: RateLimit,
     /// Per-endpoint rates that override [`Config::rate_limit`]; 0 means unlimited.
     pub rate_overrides: HashMap<Endpoint, u32>,
-    /// How long a friend_add holds its `From_Account` before writing. Another friend_add for the
-    /// same `From_Account` that arrives meanwhile gets 30008 for every item. Default zero: writes
-    /// are immediate and never conflict.
+    /// How long a friend_add or a black_list_delete holds its `From_Account` before writing.
+    /// Another of them for the same `From_Account` that arrives meanwhile gets 30008 for every
+    /// item. Default zero: writes are immediate and never conflict.
     pub write_latency: Duration,
     /// Words that make a `Remark`, `GroupName` or `AddWording` fail with 30005.
     pub sensitive_words: Vec<String>,
@@ -228,7 +228,8 @@ pub struct Config {
     /// of callbacks.
     pub clock: Arc<dyn Clock + Send + Sync>,
     /// Where to POST the after-callbacks (`Sns.CallbackFriendAdd`, `Sns.CallbackFriendDelete`,
-    /// `Sns.CallbackBlackListAdd`) when the state changes. Default: none.
+    /// `Sns.CallbackBlackListAdd`, `Sns.CallbackBlackListDelete`) when the state changes.
+    /// Default: none.
     pub callback: Option<CallbackConfig>,
     /// A JSON file that keeps the state: loaded at start when it exists and
     /// [`Config::initial_state`] is not set, saved every [`Config::save_interval`] while the
@@ -326,7 +327,8 @@ impl Config {
         self
     }
 
-    /// Sets the friend_add write latency (see [`Config::write_latency`]).
+    /// Sets the write latency of friend_add and black_list_delete (see
+    /// [`Config::write_latency`]).
     #[must_use]
     pub fn write_latency(mut self, latency: Duration) -> Self {
         self.write_latency = latency;

@@ -22,6 +22,8 @@ use crate::state::AppState;
 mod account_check;
 mod account_import;
 mod black_list_add;
+mod black_list_check;
+mod black_list_delete;
 mod friend_add;
 mod friend_check;
 mod friend_delete;

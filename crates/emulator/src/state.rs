@@ -419,6 +419,38 @@ impl AppState {
         item(to, ErrorCode::OK, "")
     }
 
+    /// One black_list_delete item from `from` (which exists). An account taken out of the
+    /// blocklist is pushed to `written` as (blocklist owner, account unblocked). A friendship
+    /// that black_list_add ended stays ended, and an account that was not blocked is answered
+    /// 0 with nothing written (Tencent documents no code for it).
+    pub(crate) fn unblock(
+        &mut self,
+        from: &str,
+        to: &str,
+        written: &mut Vec<(String, String)>,
+    ) -> ResultItem {
+        if !self.accounts.contains_key(to) {
+            return item(
+                to,
+                ErrorCode::SNS_ACCOUNT_NOT_FOUND,
+                "Err_SNS_BlackListDelete_Account_Not_Exist",
+            );
+        }
+        if to == from {
+            return item(
+                to,
+                ErrorCode::SNS_BAD_REQUEST,
+                "Err_SNS_BlackListDelete_Delete_Self",
+            );
+        }
+        if let Some(sender) = self.accounts.get_mut(from) {
+            if sender.blocklist.remove(to) {
+                written.push((from.to_owned(), to.to_owned()));
+            }
+        }
+        item(to, ErrorCode::OK, "")
+    }
+
     /// One friend_delete item from `from` (which exists). Every friendship removed is pushed
     /// to `written` as (list owner, friend removed).
     pub(crate) fn delete_friend(

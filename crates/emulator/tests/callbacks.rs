@@ -1,6 +1,7 @@
 //! Callbacks: with a callback URL the emulator POSTs `Sns.CallbackFriendAdd`,
-//! `Sns.CallbackFriendDelete` and `Sns.CallbackBlackListAdd` when its state changes, with
-//! Tencent's query and `Sign`, in order, and never lets a callback fail or slow a REST call.
+//! `Sns.CallbackFriendDelete`, `Sns.CallbackBlackListAdd` and `Sns.CallbackBlackListDelete` when
+//! its state changes, with Tencent's query and `Sign`, in order, and never lets a callback fail
+//! or slow a REST call.
 // Test code: helpers outside #[test] functions may unwrap, expect and panic too.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -194,6 +195,69 @@ async fn state_changes_post_signed_callbacks_in_order() {
     emulator.clear_callbacks();
     assert!(emulator.callbacks().is_empty());
 
+    emulator.stop().await;
+    receiver.stop().await;
+}
+
+#[tokio::test]
+async fn black_list_delete_calls_back_for_the_accounts_it_removed_only() {
+    let receiver = Receiver::start(Answer::Ack).await;
+    let config = common::config().callback(receiver.url("/cb"), Some(TOKEN));
+    let emulator = common::start(config, &["erin", "bob", "carol", "dave"]).await;
+    let mut client = common::Client::connect(&emulator).await;
+    let api = "sns/black_list_delete";
+    let reply = client
+        .call_raw(
+            "sns/black_list_add",
+            r#"{"From_Account":"erin","To_Account":["bob","carol"]}"#,
+        )
+        .await;
+    assert_eq!(common::result_codes(&reply), [0, 0]);
+    // bob and carol removed, dave was never blocked, ghost does not exist: one callback with
+    // the two pairs removed, in request order.
+    let reply = client
+        .call_raw(
+            api,
+            r#"{"From_Account":"erin","To_Account":["carol","dave","ghost","bob"]}"#,
+        )
+        .await;
+    assert_eq!(common::result_codes(&reply), [0, 0, 30003, 0]);
+    // Nothing left to remove, an unknown sender, a bad body: no callback.
+    let reply = client
+        .call_raw(api, r#"{"From_Account":"erin","To_Account":["bob"]}"#)
+        .await;
+    assert_eq!(common::result_codes(&reply), [0]);
+    client
+        .call_raw(api, r#"{"From_Account":"ghost","To_Account":["bob"]}"#)
+        .await;
+    client.call_raw(api, r#"{"From_Account":"erin"}"#).await;
+
+    emulator.flush_callbacks().await;
+    let got = receiver.received();
+    let bodies: Vec<Value> = got.iter().map(|r| r.body.clone()).collect();
+    assert_eq!(
+        bodies,
+        [
+            json!({"CallbackCommand": "Sns.CallbackBlackListAdd", "PairList": [
+                {"From_Account": "erin", "To_Account": "bob"},
+                {"From_Account": "erin", "To_Account": "carol"}]}),
+            json!({"CallbackCommand": "Sns.CallbackBlackListDelete", "PairList": [
+                {"From_Account": "erin", "To_Account": "carol"},
+                {"From_Account": "erin", "To_Account": "bob"}]}),
+        ]
+    );
+    let delete = &got[1];
+    assert_eq!(
+        delete.param("CallbackCommand"),
+        Some("Sns.CallbackBlackListDelete")
+    );
+    assert_eq!(delete.param("OptPlatform"), Some("RESTAPI"));
+    let time = delete.param("RequestTime").unwrap();
+    assert_eq!(delete.param("Sign"), Some(sign(TOKEN, time).as_str()));
+    let journal = emulator.callbacks();
+    assert_eq!(journal.len(), 2);
+    assert!(journal.iter().all(|e| e.is_acknowledged()), "{journal:?}");
+    assert_eq!(journal[1].command, "Sns.CallbackBlackListDelete");
     emulator.stop().await;
     receiver.stop().await;
 }

@@ -1,5 +1,6 @@
-//! The other first-version commands over real HTTP: account_import, multiaccount_import,
-//! account_check, portrait_set, black_list_add, friend_check, friend_get, friend_delete.
+//! The other commands over real HTTP: account_import, multiaccount_import, account_check,
+//! portrait_set, black_list_add, black_list_delete, black_list_check, friend_check, friend_get,
+//! friend_delete.
 
 // Test code: helpers outside #[test] functions may unwrap, expect and panic too.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -8,15 +9,17 @@ mod common;
 
 use common::{Client, code, config, result_codes, start};
 use serde_json::Value;
-use tencent_im_emulator::RelationshipLimits;
+use tencent_im_emulator::{FaultKind, RelationshipLimits};
 use tencent_im_protocol::ErrorCode;
+use tencent_im_protocol::ItemOutcome;
 use tencent_im_protocol::im_open_login_svc::{
     AccountCheck, AccountImport, AccountItem, AccountStatus, MultiaccountImport,
 };
 use tencent_im_protocol::profile::{AllowType, PortraitSet, ProfileItem};
 use tencent_im_protocol::sns::{
-    AddFriendItem, BlackListAdd, BlockOutcome, CheckType, DeleteOutcome, DeleteType, FriendAdd,
-    FriendCheck, FriendDelete, FriendGet, Relation,
+    AddFriendItem, BlackListAdd, BlackListCheck, BlackListDelete, BlockCheckOutcome,
+    BlockCheckType, BlockOutcome, BlockRelation, CheckType, DeleteOutcome, DeleteType, FriendAdd,
+    FriendCheck, FriendDelete, FriendGet, Relation, UnblockOutcome,
 };
 
 #[tokio::test]
@@ -223,6 +226,267 @@ async fn black_list_add_blocks_and_removes_friendships() {
         .call_raw(
             "sns/black_list_add",
             r#"{"From_Account":"ghost","To_Account":["bob"]}"#,
+        )
+        .await;
+    assert_eq!(code(&reply), 30003);
+    emulator.stop().await;
+}
+
+#[tokio::test]
+async fn black_list_delete_unblocks_and_restores_no_friendship() {
+    let config = config().default_allow_type(AllowType::AllowAny);
+    let emulator = start(config, &["alice", "bob", "carol", "dave"]).await;
+    let mut client = Client::connect(&emulator).await;
+    let add = |from: &str, to: &str| {
+        FriendAdd::new(from, vec![AddFriendItem::new(to, "AddSource_Type_Test")])
+    };
+    let reply = client.send(&add("bob", "alice")).await;
+    assert_eq!(reply.body.result_items[0].result_code, ErrorCode::OK);
+    client
+        .send(&BlackListAdd::new("alice", ["bob", "carol"]))
+        .await;
+    assert!(emulator.app_state().accounts["bob"].friends.is_empty());
+
+    // Unblocked, unknown, self, and an account that was not blocked (0, nothing to remove).
+    let req = BlackListDelete::new("alice", ["bob", "ghost", "alice", "dave"]);
+    let reply = client.send(&req).await;
+    let codes: Vec<i64> = reply
+        .body
+        .result_items
+        .iter()
+        .map(|i| i.result_code.get())
+        .collect();
+    assert_eq!(codes, [0, 30003, 30001, 0]);
+    assert_eq!(reply.body.fail_accounts, ["ghost", "alice"]);
+    let report = reply.body.report(&req);
+    assert!(
+        report.discrepancies.is_empty(),
+        "{:?}",
+        report.discrepancies
+    );
+    assert_eq!(report.items[0].outcome, UnblockOutcome::Unblocked);
+    assert_eq!(report.items[3].outcome, UnblockOutcome::Unblocked);
+    assert_eq!(
+        report.items[1].outcome.failure().unwrap().code,
+        Some(ErrorCode::SNS_ACCOUNT_NOT_FOUND)
+    );
+
+    // Unblocked, but the friendship the block ended stays ended, both ways.
+    let state = emulator.app_state();
+    assert_eq!(
+        state.accounts["alice"].blocklist.iter().collect::<Vec<_>>(),
+        ["carol"]
+    );
+    assert!(state.accounts["alice"].friends.is_empty());
+    assert!(state.accounts["bob"].friends.is_empty());
+    // bob can be added again; carol is still blocked (30515).
+    let reply = client.send(&add("alice", "bob")).await;
+    assert_eq!(reply.body.result_items[0].result_code, ErrorCode::OK);
+    let reply = client.send(&add("alice", "carol")).await;
+    assert_eq!(
+        reply.body.result_items[0].result_code,
+        ErrorCode::SNS_TARGET_IN_OWN_BLOCKLIST
+    );
+    // Removing bob again is 0 again: a retried removal ends well.
+    let reply = client.send(&BlackListDelete::new("alice", ["bob"])).await;
+    assert_eq!(reply.body.result_items[0].result_code, ErrorCode::OK);
+    assert!(reply.body.fail_accounts.is_empty());
+
+    // Whole-request answers: unknown sender 30003; no item, 1001 items or the wrong shape
+    // 30001; a number for an account 60015; not JSON 60003.
+    let api = "sns/black_list_delete";
+    let reply = client
+        .call_raw(api, r#"{"From_Account":"ghost","To_Account":["bob"]}"#)
+        .await;
+    assert_eq!(code(&reply), 30003);
+    let many: Vec<String> = (0..1001).map(|i| format!("u{i}")).collect();
+    let too_many = serde_json::json!({"From_Account": "alice", "To_Account": many}).to_string();
+    for body in [
+        r#"{"From_Account":"alice","To_Account":[]}"#,
+        too_many.as_str(),
+        r#"{"From_Account":"alice","To_Account":"bob"}"#,
+    ] {
+        assert_eq!(code(&client.call_raw(api, body).await), 30001, "{body}");
+    }
+    let reply = client
+        .call_raw(api, r#"{"From_Account":"alice","To_Account":[7]}"#)
+        .await;
+    assert_eq!(code(&reply), 60015);
+    assert_eq!(code(&client.call_raw(api, "{").await), 60003);
+    // 1000 is the cap, not over it.
+    let thousand: Vec<String> = (0..1000).map(|i| format!("u{i}")).collect();
+    let reply = client.send(&BlackListDelete::new("alice", thousand)).await;
+    assert_eq!(reply.body.result_items.len(), 1000);
+    emulator.stop().await;
+}
+
+#[tokio::test]
+async fn black_list_delete_conflicts_and_item_faults() {
+    let config = config().write_latency(std::time::Duration::from_millis(1000));
+    let emulator = start(config, &["alice", "bob", "carol", "erin"]).await;
+    let mut first = Client::connect(&emulator).await;
+    let mut second = Client::connect(&emulator).await;
+    first
+        .send(&BlackListAdd::new("alice", ["bob", "carol"]))
+        .await;
+    let earlier = tokio::spawn(async move {
+        let reply = first.send(&BlackListDelete::new("alice", ["bob"])).await;
+        (first, reply)
+    });
+    // While the first removal holds alice's write lock, a second one for alice answers 30008
+    // for every item and removes nothing.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let later = second
+        .send(&BlackListDelete::new("alice", ["carol", "erin"]))
+        .await;
+    let codes: Vec<_> = later
+        .body
+        .result_items
+        .iter()
+        .map(|i| i.result_code)
+        .collect();
+    assert_eq!(
+        codes,
+        [ErrorCode::SNS_WRITE_CONFLICT, ErrorCode::SNS_WRITE_CONFLICT]
+    );
+    assert_eq!(later.body.fail_accounts, ["carol", "erin"]);
+    let (_, reply) = earlier.await.unwrap();
+    assert_eq!(reply.body.result_items[0].result_code, ErrorCode::OK);
+    assert_eq!(
+        emulator.app_state().accounts["alice"]
+            .blocklist
+            .iter()
+            .collect::<Vec<_>>(),
+        ["carol"]
+    );
+
+    // An item fault fails every item, listed in Fail_Account, and applies nothing.
+    for (kind, expected) in [
+        (FaultKind::ItemError30006, ErrorCode::SNS_INTERNAL_ERROR),
+        (FaultKind::ItemError30007, ErrorCode::SNS_TIMEOUT),
+    ] {
+        emulator.inject(kind, 1);
+        let req = BlackListDelete::new("alice", ["carol", "bob"]);
+        let reply = second.send(&req).await;
+        assert_eq!(reply.envelope.error_code, ErrorCode::OK);
+        let report = reply.body.report(&req);
+        assert!(report.discrepancies.is_empty());
+        for item in &report.items {
+            let failure = item.outcome.failure().unwrap();
+            assert_eq!(failure.code, Some(expected));
+            assert!(failure.is_retryable());
+        }
+        assert!(
+            emulator.app_state().accounts["alice"]
+                .blocklist
+                .contains("carol")
+        );
+        emulator.inject(kind, 1);
+        let req = BlackListCheck::new("alice", ["carol"], BlockCheckType::Both);
+        let reply = second.send(&req).await;
+        assert_eq!(reply.body.fail_accounts, ["carol"]);
+        assert_eq!(
+            reply.body.report(&req).items[0]
+                .outcome
+                .failure()
+                .unwrap()
+                .code,
+            Some(expected)
+        );
+    }
+    emulator.stop().await;
+}
+
+#[tokio::test]
+async fn black_list_check_relations() {
+    let emulator = start(config(), &["a", "b", "c", "d", "e"]).await;
+    let mut client = Client::connect(&emulator).await;
+    // a blocks b; c blocks a; a and d block each other; e and a have nothing.
+    client.send(&BlackListAdd::new("a", ["b", "d"])).await;
+    client.send(&BlackListAdd::new("c", ["a"])).await;
+    client.send(&BlackListAdd::new("d", ["a"])).await;
+
+    let req = BlackListCheck::new("a", ["b", "c", "d", "e", "ghost"], BlockCheckType::Both);
+    let reply = client.send(&req).await;
+    let relations: Vec<_> = reply
+        .body
+        .check_items
+        .iter()
+        .map(|i| i.relation.clone())
+        .collect();
+    assert_eq!(
+        relations,
+        [
+            Some(BlockRelation::AWithB),
+            Some(BlockRelation::BWithA),
+            Some(BlockRelation::BothWay),
+            Some(BlockRelation::No),
+            // An unknown account: 30003 with `BlackCheckResult_Type_NO`, as Tencent's sample
+            // shows a failed entry.
+            Some(BlockRelation::No),
+        ]
+    );
+    assert_eq!(
+        reply.body.check_items[4].result_code,
+        ErrorCode::SNS_ACCOUNT_NOT_FOUND
+    );
+    assert_eq!(reply.body.fail_accounts, ["ghost"]);
+    let report = reply.body.report(&req);
+    assert!(report.discrepancies.is_empty());
+    assert_eq!(
+        report.items[2].outcome,
+        BlockCheckOutcome::Checked(BlockRelation::BothWay)
+    );
+    assert_eq!(
+        report.items[4].outcome.failure().unwrap().code,
+        Some(ErrorCode::SNS_ACCOUNT_NOT_FOUND)
+    );
+    let raw = serde_json::to_value(&reply).unwrap();
+    assert_eq!(
+        raw["BlackListCheckItem"][1]["Relation"],
+        "BlackCheckResult_Type_BWithA"
+    );
+
+    // Single looks at a's blocklist only.
+    let req = BlackListCheck::new("a", ["b", "c", "d"], BlockCheckType::Single);
+    let reply = client.send(&req).await;
+    let relations: Vec<_> = reply
+        .body
+        .check_items
+        .iter()
+        .map(|i| i.relation.clone())
+        .collect();
+    assert_eq!(
+        relations,
+        [
+            Some(BlockRelation::AWithB),
+            Some(BlockRelation::No),
+            Some(BlockRelation::AWithB)
+        ]
+    );
+    // After an unblock, the check sees it.
+    client.send(&BlackListDelete::new("a", ["d"])).await;
+    let reply = client
+        .send(&BlackListCheck::new("a", ["d"], BlockCheckType::Both))
+        .await;
+    assert_eq!(
+        reply.body.check_items[0].relation,
+        Some(BlockRelation::BWithA)
+    );
+
+    let api = "sns/black_list_check";
+    for body in [
+        // friend_check's CheckType is not black_list_check's.
+        r#"{"From_Account":"a","To_Account":["b"],"CheckType":"CheckResult_Type_Both"}"#,
+        r#"{"From_Account":"a","To_Account":["b"]}"#,
+        r#"{"From_Account":"a","To_Account":[],"CheckType":"BlackCheckResult_Type_Both"}"#,
+    ] {
+        assert_eq!(code(&client.call_raw(api, body).await), 30001, "{body}");
+    }
+    let reply = client
+        .call_raw(
+            api,
+            r#"{"From_Account":"ghost","To_Account":["a"],"CheckType":"BlackCheckResult_Type_Single"}"#,
         )
         .await;
     assert_eq!(code(&reply), 30003);

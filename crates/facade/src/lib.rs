@@ -10,6 +10,8 @@ mod report;
 mod account_check;
 mod account_import;
 mod black_list_add;
+mod black_list_check;
+mod black_list_delete;
 mod friend_add;
 mod friend_check;
 mod friend_delete;
@@ -32,8 +34,9 @@ pub use tencent_im_protocol::im_open_login_svc::{
 pub use tencent_im_protocol::profile::{AdminForbidType, AllowType, PortraitSet, ProfileItem};
 pub use tencent_im_protocol::report::Discrepancy;
 pub use tencent_im_protocol::sns::{
-    AddFriendItem, AddOutcome, AddType, BlockOutcome, CheckOutcome, CheckType, DeleteOutcome,
-    DeleteType, ForceAddFlags, Relation, UserDataItem,
+    AddFriendItem, AddOutcome, AddType, BlockCheckOutcome, BlockCheckType, BlockOutcome,
+    BlockRelation, CheckOutcome, CheckType, DeleteOutcome, DeleteType, ForceAddFlags, Relation,
+    UnblockOutcome, UserDataItem,
 };
 pub use tencent_im_protocol::{
     Command, Endpoint, ErrorClass, ErrorCode, ItemFailure, ItemOutcome, ItemReport,

@@ -6,8 +6,9 @@ mod common;
 use common::*;
 use tencent_im::{
     AccountCheckOutcome, AccountImport, AccountItem, AccountStatus, AddOutcome, AllowType,
-    BlockOutcome, CheckOutcome, CheckType, DeleteOutcome, DeleteType, ErrorCode, ImportOutcome,
-    ItemOutcome, Relation, StreamExt as _,
+    BlockCheckOutcome, BlockCheckType, BlockOutcome, BlockRelation, CheckOutcome, CheckType,
+    DeleteOutcome, DeleteType, ErrorClass, ErrorCode, ImportOutcome, ItemOutcome, Relation,
+    StreamExt as _, UnblockOutcome,
 };
 use tencent_im_emulator::{Config, FaultKind, RelationshipLimits};
 
@@ -114,6 +115,162 @@ async fn profile_blocklist_check_and_delete() {
             .friends
             .contains_key("bob")
     );
+    emu.stop().await;
+}
+
+#[tokio::test]
+async fn unblock_and_check_blocklist_report_every_account() {
+    let emu = emulator(Config::default()).await;
+    emu.seed_accounts(["alice", "bob", "carol", "mallory"]);
+    let client = client(&emu);
+    client
+        .set_allow_type("bob", AllowType::AllowAny)
+        .await
+        .unwrap();
+    let report = client.friend_add("alice").to("bob").await.unwrap();
+    assert_eq!(report.items[0].outcome, AddOutcome::Added);
+    client.block("alice", ["bob", "mallory"]).await.unwrap();
+    client.block("carol", ["alice"]).await.unwrap();
+
+    let report = client
+        .check_blocklist(
+            "alice",
+            ["bob", "mallory", "carol", "nobody"],
+            BlockCheckType::Both,
+        )
+        .await
+        .unwrap();
+    assert_eq!(report.from.as_deref(), Some("alice"));
+    assert_eq!(
+        report.outcome("bob"),
+        Some(&BlockCheckOutcome::Checked(BlockRelation::AWithB))
+    );
+    assert_eq!(
+        report.outcome("carol"),
+        Some(&BlockCheckOutcome::Checked(BlockRelation::BWithA))
+    );
+    let failure = report.outcome("nobody").unwrap().failure().unwrap();
+    assert_eq!(failure.code, Some(ErrorCode::SNS_ACCOUNT_NOT_FOUND));
+    assert!(report.discrepancies.is_empty());
+    let report = client
+        .check_blocklist("alice", ["carol"], BlockCheckType::Single)
+        .await
+        .unwrap();
+    assert_eq!(
+        report.items[0].outcome,
+        BlockCheckOutcome::Checked(BlockRelation::No)
+    );
+
+    // bob unblocked, carol was not blocked by alice, nobody does not exist.
+    let report = client
+        .unblock("alice", ["bob", "carol", "nobody"])
+        .await
+        .unwrap();
+    let outcomes: Vec<_> = report.items.iter().map(|i| i.outcome.clone()).collect();
+    assert_eq!(
+        outcomes[..2],
+        [UnblockOutcome::Unblocked, UnblockOutcome::Unblocked]
+    );
+    assert_eq!(
+        outcomes[2].failure().unwrap().code,
+        Some(ErrorCode::SNS_ACCOUNT_NOT_FOUND)
+    );
+    assert!(!report.is_complete_success());
+    let state = emu.app_state();
+    assert_eq!(
+        state.accounts["alice"].blocklist.iter().collect::<Vec<_>>(),
+        ["mallory"]
+    );
+    // The friendship the block ended is not restored.
+    assert!(!state.accounts["alice"].friends.contains_key("bob"));
+    assert!(!state.accounts["bob"].friends.contains_key("alice"));
+    assert_eq!(
+        client
+            .check_blocklist("alice", ["bob"], BlockCheckType::Both)
+            .await
+            .unwrap()
+            .items[0]
+            .outcome,
+        BlockCheckOutcome::Checked(BlockRelation::No)
+    );
+    assert_eq!(
+        client
+            .check_friends("alice", ["bob"], CheckType::Both)
+            .await
+            .unwrap()
+            .items[0]
+            .outcome,
+        CheckOutcome::Checked(Relation::NoRelation)
+    );
+
+    // A whole list is validated before anything is sent, naming the item by its index.
+    emu.clear_journal();
+    let err = client
+        .unblock("alice", ["bob", &"x".repeat(33)])
+        .await
+        .unwrap_err();
+    assert_eq!(err.validation_error().unwrap().field(), "To_Account[1]");
+    let err = client
+        .check_blocklist("alice", ["bob", "bob"], BlockCheckType::Both)
+        .await
+        .unwrap_err();
+    assert_eq!(err.validation_error().unwrap().field(), "To_Account[1]");
+    assert!(emu.journal().is_empty());
+    // An unknown sender fails the whole call with its code.
+    let err = client.unblock("ghost", ["bob"]).await.unwrap_err();
+    assert_eq!(err.api_code(), Some(ErrorCode::SNS_ACCOUNT_NOT_FOUND));
+    emu.stop().await;
+}
+
+#[tokio::test]
+async fn long_blocklist_calls_are_split_at_1000_and_unblock_resends_failed_items() {
+    let emu = emulator(Config::default()).await;
+    let ids: Vec<String> = (0..2500).map(|i| format!("u{i}")).collect();
+    emu.seed_accounts(std::iter::once("alice".to_owned()).chain(ids.iter().cloned()));
+    let client = client(&emu);
+    // A blocklist holds at most 1000 accounts.
+    let report = client.block("alice", &ids[..800]).await.unwrap();
+    assert!(report.is_complete_success());
+
+    let report = client
+        .check_blocklist("alice", &ids, BlockCheckType::Single)
+        .await
+        .unwrap();
+    assert_eq!(report.requests.len(), 3, "1000 a request");
+    assert_eq!(report.items.len(), 2500);
+    for (i, item) in report.items.iter().enumerate() {
+        assert_eq!(item.account, ids[i], "your order");
+        let want = if i < 800 {
+            BlockRelation::AWithB
+        } else {
+            BlockRelation::No
+        };
+        assert_eq!(item.outcome, BlockCheckOutcome::Checked(want));
+    }
+
+    // The first unblock request fails every item with 30006: those items go again, once, and
+    // end unblocked.
+    emu.clear_journal();
+    emu.inject(FaultKind::ItemError30006, 1);
+    let report = client.unblock("alice", &ids[..1500]).await.unwrap();
+    assert_eq!(report.items.len(), 1500);
+    assert!(report.is_complete_success(), "{report}");
+    let rounds: Vec<(usize, u32)> = report.requests.iter().map(|r| (r.items, r.round)).collect();
+    assert_eq!(rounds, [(1000, 0), (1000, 1), (500, 0)]);
+    assert_eq!(requests_to(&emu, "/v4/sns/black_list_delete").len(), 3);
+    assert!(emu.app_state().accounts["alice"].blocklist.is_empty());
+
+    // A check is a read: an item that failed with 30006 is reported, not sent again.
+    emu.clear_journal();
+    emu.inject(FaultKind::ItemError30006, 1);
+    let report = client
+        .check_blocklist("alice", ["u1", "u2"], BlockCheckType::Both)
+        .await
+        .unwrap();
+    assert_eq!(report.requests.len(), 1);
+    let failure = report.items[0].outcome.failure().unwrap();
+    assert_eq!(failure.code, Some(ErrorCode::SNS_INTERNAL_ERROR));
+    assert_eq!(failure.class(), ErrorClass::Transient);
     emu.stop().await;
 }
 

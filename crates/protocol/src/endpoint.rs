@@ -94,6 +94,18 @@ macro_rules! for_each_endpoint {
                 retry_safe: true, max_items: Some(1000), rate: 200, items: Some("ResultItem"),
                 keys: [],
             };
+            /// `v4/sns/black_list_delete`: remove accounts from a blocklist.
+            BlackListDelete = "sns" / "black_list_delete",
+            $crate::sns::BlackListDelete {
+                retry_safe: true, max_items: Some(1000), rate: 200, items: Some("ResultItem"),
+                keys: [],
+            };
+            /// `v4/sns/black_list_check`: check blocklist relations.
+            BlackListCheck = "sns" / "black_list_check",
+            $crate::sns::BlackListCheck {
+                retry_safe: true, max_items: Some(1000), rate: 200,
+                items: Some("BlackListCheckItem"), keys: ["BlackListCheckItem"],
+            };
         }
     };
 }
@@ -215,7 +227,8 @@ impl Endpoint {
     }
 
     /// The reply's array of per-item results (objects with a `ResultCode`), for endpoints whose
-    /// reply has one: `"ResultItem"`, or friend_check's `"InfoItem"`.
+    /// reply has one: `"ResultItem"`, friend_check's `"InfoItem"` or black_list_check's
+    /// `"BlackListCheckItem"`.
     pub const fn item_array(self) -> Option<&'static str> {
         self.row().items
     }

@@ -9,7 +9,9 @@ use std::fmt;
 use crate::error_code::{ErrorClass, ErrorCode};
 
 /// One per-account entry of a batch reply, whatever its wire name: [`ResultItem`](crate::sns::ResultItem) of
-/// the sns service, [`CheckInfoItem`](crate::sns::CheckInfoItem) (`InfoItem[]`) of friend_check, or account_check's
+/// the sns service, [`CheckInfoItem`](crate::sns::CheckInfoItem) (`InfoItem[]`) of friend_check,
+/// [`BlackListCheckItem`](crate::sns::BlackListCheckItem) (`BlackListCheckItem[]`) of
+/// black_list_check, or account_check's
 /// [`CheckResultItem`](crate::im_open_login_svc::CheckResultItem), which names the account
 /// `UserID`.
 pub trait BatchItem {

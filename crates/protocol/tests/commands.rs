@@ -772,6 +772,358 @@ mod black_list_add {
 }
 
 #[cfg(test)]
+mod black_list_delete {
+    use super::support::*;
+    use tencent_im_protocol::report::{AccountList, Discrepancy};
+    use tencent_im_protocol::sns::{
+        BlackListDelete, BlackListDeleteResponse, ResultItem, UnblockOutcome,
+    };
+    use tencent_im_protocol::{Command, Endpoint, ErrorClass, ErrorCode, ItemOutcome, Violation};
+
+    const C: &str = "black_list_delete";
+
+    #[test]
+    fn endpoint_and_caps() {
+        assert_eq!(BlackListDelete::ENDPOINT, Endpoint::BlackListDelete);
+        assert_eq!(BlackListDelete::MAX_ITEMS, Some(1000));
+        assert_eq!(Endpoint::BlackListDelete.path(), "v4/sns/black_list_delete");
+        assert_eq!(Endpoint::BlackListDelete.default_rate_per_second(), 200);
+        assert!(Endpoint::BlackListDelete.is_retry_safe());
+        assert_eq!(Endpoint::BlackListDelete.item_array(), Some("ResultItem"));
+    }
+
+    #[test]
+    fn sample_request_round_trips_and_matches_a_built_one() {
+        let req: BlackListDelete = request_round_trip(C, "request.json");
+        req.validate().unwrap();
+        assert_eq!(req, BlackListDelete::new("id", ["id1", "id2", "id3"]));
+        assert_eq!(req.item_count(), 3);
+        assert_eq!(
+            BlackListDelete::new("a", ["b"]).encode().unwrap(),
+            br#"{"From_Account":"a","To_Account":["b"]}"#
+        );
+    }
+
+    #[test]
+    fn limits() {
+        item_limit("To_Account", 1000, |n| BlackListDelete::new("me", ids(n)));
+        byte_limit("From_Account", 32, |s| BlackListDelete::new(s, ["a"]));
+        byte_limit("To_Account[1]", 32, |s| {
+            BlackListDelete::new("me", ["a".to_owned(), s])
+        });
+        assert_eq!(
+            expect_err(BlackListDelete::new("", ["a"]).validate(), "From_Account"),
+            Violation::Empty
+        );
+        assert_eq!(
+            expect_err(
+                BlackListDelete::new("me", ["a", ""]).validate(),
+                "To_Account[1]"
+            ),
+            Violation::Empty
+        );
+        duplicate(
+            BlackListDelete::new("me", ["a", "b", "a"]).validate(),
+            "To_Account[2]",
+            "To_Account[0]",
+        );
+    }
+
+    #[test]
+    fn sample_reply_reports_every_account_once() {
+        let req: BlackListDelete = serde_json::from_slice(&fixture(C, "request.json")).unwrap();
+        let reply = reply_round_trip::<BlackListDelete>(C, "response.json");
+        let report = reply.body.report(&req);
+        assert_eq!(report.discrepancies, vec![]);
+        assert_eq!(report.items[0].outcome, UnblockOutcome::Unblocked);
+        assert_eq!(report.items[1].outcome, UnblockOutcome::Unblocked);
+        // The sample's failure text is black_list_check's (a copy-paste on the page): the code
+        // decides, not the text.
+        let failure = report.items[2].outcome.failure().unwrap();
+        assert_eq!(failure.code, Some(ErrorCode::SNS_INTERNAL_ERROR));
+        assert_eq!(failure.class(), ErrorClass::Transient);
+        assert_eq!(
+            failure.info,
+            "Err_SNS_BlackListCheck_Check_Reverse_BlackList_Fail"
+        );
+        assert_eq!(report.failed().count(), 1);
+        assert!(!report.is_complete_success());
+    }
+
+    #[test]
+    fn every_nonzero_code_is_a_failure_with_its_class() {
+        for (code, class) in [
+            (ErrorCode::SNS_BAD_REQUEST, ErrorClass::Permanent),
+            (ErrorCode::SNS_ACCOUNT_NOT_FOUND, ErrorClass::Permanent),
+            (ErrorCode::SNS_TIMEOUT, ErrorClass::Transient),
+            (ErrorCode::SNS_WRITE_CONFLICT, ErrorClass::WriteConflict),
+        ] {
+            let outcome = UnblockOutcome::from_result(&ResultItem::new("a", code, "x"));
+            let failure = outcome.failure().unwrap();
+            assert_eq!((failure.code, failure.class()), (Some(code), class));
+            assert!(!outcome.is_success());
+        }
+        assert!(UnblockOutcome::from_result(&ResultItem::new("a", ErrorCode::OK, "")).is_success());
+        assert_eq!(UnblockOutcome::Unblocked.to_string(), "unblocked");
+    }
+
+    #[test]
+    fn report_cross_checks_the_lists() {
+        let req = BlackListDelete::new("me", ["a", "b", "c"]);
+        let mut reply = BlackListDeleteResponse::default();
+        reply.result_items = vec![
+            ResultItem::new("b", ErrorCode::SNS_WRITE_CONFLICT, "conflict"),
+            ResultItem::new("a", ErrorCode::OK, ""),
+            ResultItem::new("z", ErrorCode::OK, ""),
+        ];
+        reply.fail_accounts = vec!["a".into()];
+        let report = reply.report(&req);
+        // Request order, whatever the reply's order.
+        let accounts: Vec<&str> = report.items.iter().map(|i| i.account.as_str()).collect();
+        assert_eq!(accounts, ["a", "b", "c"]);
+        assert_eq!(report.items[0].outcome, UnblockOutcome::Unblocked);
+        assert!(report.items[1].outcome.failure().unwrap().is_retryable());
+        assert_eq!(report.items[2].outcome.failure().unwrap().code, None);
+        assert_eq!(
+            report.discrepancies,
+            vec![
+                Discrepancy::MissingResult {
+                    account: "c".into()
+                },
+                Discrepancy::UnexpectedResult {
+                    account: "z".into(),
+                    code: ErrorCode::OK
+                },
+                Discrepancy::ListedButSucceeded {
+                    account: "a".into(),
+                    list: AccountList::FailAccount
+                },
+                Discrepancy::FailedButNotListed {
+                    account: "b".into(),
+                    code: ErrorCode::SNS_WRITE_CONFLICT
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn null_lists_and_failures() {
+        let reply = BlackListDelete::decode_reply(
+            br#"{"ResultItem":null,"Fail_Account":null,"ActionStatus":"OK","ErrorCode":0}"#,
+        )
+        .unwrap();
+        assert_eq!(reply.body, BlackListDeleteResponse::default());
+        let report = reply.body.report(&BlackListDelete::new("me", ["a"]));
+        assert_eq!(report.items[0].outcome.failure().unwrap().code, None);
+        api_failure::<BlackListDelete>(C, "failure.json", ErrorCode::SNS_WRITE_CONFLICT);
+    }
+}
+
+#[cfg(test)]
+mod black_list_check {
+    use super::support::*;
+    use tencent_im_protocol::report::Discrepancy;
+    use tencent_im_protocol::sns::{
+        BlackListCheck, BlackListCheckItem, BlackListCheckResponse, BlockCheckOutcome,
+        BlockCheckType, BlockRelation,
+    };
+    use tencent_im_protocol::{Command, Endpoint, ErrorClass, ErrorCode, ItemOutcome};
+
+    const C: &str = "black_list_check";
+
+    #[test]
+    fn endpoint_and_caps() {
+        assert_eq!(BlackListCheck::ENDPOINT, Endpoint::BlackListCheck);
+        assert_eq!(BlackListCheck::MAX_ITEMS, Some(1000));
+        assert_eq!(Endpoint::BlackListCheck.path(), "v4/sns/black_list_check");
+        assert_eq!(Endpoint::BlackListCheck.default_rate_per_second(), 200);
+        assert_eq!(
+            Endpoint::BlackListCheck.item_array(),
+            Some("BlackListCheckItem")
+        );
+    }
+
+    #[test]
+    fn sample_request_round_trips_and_matches_a_built_one() {
+        let req: BlackListCheck = request_round_trip(C, "request.json");
+        req.validate().unwrap();
+        assert_eq!(
+            req,
+            BlackListCheck::new(
+                "id",
+                ["id1", "id2", "id3", "id4", "id5"],
+                BlockCheckType::Both
+            )
+        );
+        assert_eq!(
+            BlackListCheck::new("a", ["b"], BlockCheckType::Single)
+                .encode()
+                .unwrap(),
+            br#"{"From_Account":"a","To_Account":["b"],"CheckType":"BlackCheckResult_Type_Single"}"#
+        );
+        assert_eq!(
+            BlockCheckType::Single.as_str(),
+            "BlackCheckResult_Type_Single"
+        );
+        assert_eq!(BlockCheckType::Both.as_str(), "BlackCheckResult_Type_Both");
+    }
+
+    #[test]
+    fn check_type_is_required_and_strict() {
+        for body in [
+            r#"{"From_Account":"a","To_Account":["b"]}"#,
+            // friend_check's value is not black_list_check's.
+            r#"{"From_Account":"a","To_Account":["b"],"CheckType":"CheckResult_Type_Both"}"#,
+            r#"{"From_Account":"a","To_Account":["b"],"CheckType":1}"#,
+        ] {
+            assert!(
+                serde_json::from_str::<BlackListCheck>(body).is_err(),
+                "{body}"
+            );
+        }
+    }
+
+    #[test]
+    fn limits() {
+        item_limit("To_Account", 1000, |n| {
+            BlackListCheck::new("me", ids(n), BlockCheckType::Both)
+        });
+        byte_limit("From_Account", 32, |s| {
+            BlackListCheck::new(s, ["a"], BlockCheckType::Both)
+        });
+        byte_limit("To_Account[0]", 32, |s| {
+            BlackListCheck::new("me", [s], BlockCheckType::Single)
+        });
+        duplicate(
+            BlackListCheck::new("me", ["a", "a"], BlockCheckType::Both).validate(),
+            "To_Account[1]",
+            "To_Account[0]",
+        );
+    }
+
+    #[test]
+    fn sample_reply_reports_every_relation_and_trusts_the_code_first() {
+        let reply = reply_round_trip::<BlackListCheck>(C, "response.json");
+        let req: BlackListCheck = serde_json::from_slice(&fixture(C, "request.json")).unwrap();
+        let report = reply.body.report(&req);
+        assert_eq!(report.discrepancies, vec![]);
+        let relations: Vec<_> = report
+            .items
+            .iter()
+            .map(|i| i.outcome.relation().cloned())
+            .collect();
+        assert_eq!(
+            relations,
+            vec![
+                Some(BlockRelation::BothWay),
+                Some(BlockRelation::AWithB),
+                Some(BlockRelation::BWithA),
+                Some(BlockRelation::No),
+                // 30007 with `BlackCheckResult_Type_NO`: failed, not "not blocked".
+                None,
+            ]
+        );
+        let failure = report.items[4].outcome.failure().unwrap();
+        assert_eq!(failure.code, Some(ErrorCode::SNS_TIMEOUT));
+        assert_eq!(failure.class(), ErrorClass::Transient);
+        assert_eq!(
+            failure.info,
+            "Err_SNS_BlackListCheck_Check_Reverse_BlackList_Fail"
+        );
+        assert_eq!(reply.body.check_items[4].relation, Some(BlockRelation::No));
+    }
+
+    #[test]
+    fn relations_read_every_documented_value_and_keep_others() {
+        for (wire, relation, a_blocks_b) in [
+            (
+                "BlackCheckResult_Type_BothWay",
+                BlockRelation::BothWay,
+                Some(true),
+            ),
+            (
+                "BlackCheckResult_Type_AWithB",
+                BlockRelation::AWithB,
+                Some(true),
+            ),
+            (
+                "BlackCheckResult_Type_BWithA",
+                BlockRelation::BWithA,
+                Some(false),
+            ),
+            ("BlackCheckResult_Type_NO", BlockRelation::No, Some(false)),
+            (
+                "BlackCheckResult_Type_No",
+                BlockRelation::Other("BlackCheckResult_Type_No".into()),
+                None,
+            ),
+        ] {
+            assert_eq!(BlockRelation::from(wire), relation);
+            assert_eq!(relation.as_str(), wire);
+            assert_eq!(relation.a_blocks_b(), a_blocks_b, "{wire}");
+            assert_eq!(relation.is_known(), a_blocks_b.is_some());
+        }
+    }
+
+    #[test]
+    fn unknown_relation_is_kept_and_missing_relation_fails_the_item() {
+        let body = br#"{"BlackListCheckItem":[
+            {"To_Account":"a","Relation":"BlackCheckResult_Type_Muted","ResultCode":0,"ResultInfo":""},
+            {"To_Account":"b","ResultCode":0},
+            {"To_Account":"c","Relation":null,"ResultCode":0}
+        ],"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":""}"#;
+        let reply = BlackListCheck::decode_reply(body).unwrap();
+        let report = reply.body.report(&BlackListCheck::new(
+            "me",
+            ["a", "b", "c"],
+            BlockCheckType::Both,
+        ));
+        assert_eq!(
+            report.items[0].outcome,
+            BlockCheckOutcome::Checked(BlockRelation::Other("BlackCheckResult_Type_Muted".into()))
+        );
+        for item in &report.items[1..] {
+            let failure = item.outcome.failure().unwrap();
+            assert_eq!(failure.code, None, "{}", item.account);
+            assert!(failure.is_retryable());
+        }
+        let back = serde_json::to_value(&reply.body.check_items[0]).unwrap();
+        assert_eq!(back["Relation"], "BlackCheckResult_Type_Muted");
+    }
+
+    #[test]
+    fn failed_item_missing_from_fail_account_is_a_discrepancy() {
+        let mut body = BlackListCheckResponse::default();
+        body.check_items = vec![
+            BlackListCheckItem::new("a", BlockRelation::BothWay),
+            BlackListCheckItem::failed("b", ErrorCode::SNS_ACCOUNT_NOT_FOUND, "x"),
+        ];
+        let report = body.report(&BlackListCheck::new("me", ["a", "b"], BlockCheckType::Both));
+        assert_eq!(
+            report.discrepancies,
+            vec![Discrepancy::FailedButNotListed {
+                account: "b".into(),
+                code: ErrorCode::SNS_ACCOUNT_NOT_FOUND
+            }]
+        );
+        assert_eq!(
+            report.items[1].outcome.failure().unwrap().code,
+            Some(ErrorCode::SNS_ACCOUNT_NOT_FOUND)
+        );
+    }
+
+    #[test]
+    fn null_lists_and_failures() {
+        let reply = BlackListCheck::decode_reply(
+            br#"{"BlackListCheckItem":null,"Fail_Account":null,"ActionStatus":"OK","ErrorCode":0}"#,
+        )
+        .unwrap();
+        assert_eq!(reply.body, BlackListCheckResponse::default());
+        api_failure::<BlackListCheck>(C, "failure.json", ErrorCode::SNS_ADMIN_REQUIRED);
+    }
+}
+
+#[cfg(test)]
 mod friend_check {
     use super::support::*;
     use tencent_im_protocol::report::Discrepancy;

@@ -847,6 +847,41 @@ fn stats_count_every_item_code_of_every_reply() {
 }
 
 #[test]
+fn black_list_check_items_are_counted_and_name_their_endpoint() {
+    // A bare reply of black_list_check: its item array alone names the endpoint, and its items
+    // count like any other's; a black_list_delete exchange counts its ResultItem.
+    let log = concat!(
+        r#"{"BlackListCheckItem":[{"To_Account":"b","Relation":"BlackCheckResult_Type_AWithB","ResultCode":0},{"To_Account":"c","Relation":"BlackCheckResult_Type_NO","ResultCode":30007}],"Fail_Account":["c"],"ActionStatus":"OK","ErrorCode":0}"#,
+        "\n",
+        r#"{"api":"sns/black_list_delete","request":{"From_Account":"a","To_Account":["b","c"]},"response":{"ResultItem":[{"To_Account":"b","ResultCode":0},{"To_Account":"c","ResultCode":30006}],"Fail_Account":["c"],"ActionStatus":"OK","ErrorCode":0}}"#,
+        "\n",
+    );
+    let records = records(log.as_bytes());
+    assert_eq!(records[0].endpoint(), Some(Endpoint::BlackListCheck));
+    assert_eq!(records[1].endpoint(), Some(Endpoint::BlackListDelete));
+    let mut stats = LogStats::default();
+    let mut streamed = LogStats::default();
+    for item in read_log(log) {
+        stats.add(&item);
+    }
+    let mut reader = LogReader::new(log.as_bytes());
+    while let Some(item) = reader.next_record() {
+        streamed.add(&item);
+    }
+    assert_eq!(streamed, stats);
+    let check = stats.endpoints[&Endpoint::BlackListCheck];
+    assert_eq!((check.items, check.item_failures), (2, 1));
+    let delete = stats.endpoints[&Endpoint::BlackListDelete];
+    assert_eq!((delete.items, delete.item_failures), (2, 1));
+    let codes: Vec<_> = stats
+        .result_codes
+        .iter()
+        .map(|(c, n)| (c.get(), *n))
+        .collect();
+    assert_eq!(codes, [(0, 2), (30006, 1), (30007, 1)]);
+}
+
+#[test]
 fn stats_of_parts_merge_into_the_stats_of_the_whole() {
     let input = FIXTURE;
     let count = |part: &[u8]| {

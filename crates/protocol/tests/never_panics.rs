@@ -6,7 +6,8 @@ use tencent_im_protocol::im_open_login_svc::{AccountCheck, AccountImport, Multia
 use tencent_im_protocol::log::{LogReader, LogStats, read_log};
 use tencent_im_protocol::profile::PortraitSet;
 use tencent_im_protocol::sns::{
-    BlackListAdd, FriendAdd, FriendAddResponse, FriendCheck, FriendDelete, FriendGet,
+    BlackListAdd, BlackListCheck, BlackListCheckResponse, BlackListDelete, FriendAdd,
+    FriendAddResponse, FriendCheck, FriendDelete, FriendGet,
 };
 use tencent_im_protocol::{Command, Envelope};
 
@@ -37,6 +38,23 @@ fn decode_everything(bytes: &[u8]) {
     decode_as::<AccountCheck>(bytes);
     decode_as::<PortraitSet>(bytes);
     decode_as::<BlackListAdd>(bytes);
+    decode_as::<BlackListDelete>(bytes);
+    decode_as::<BlackListCheck>(bytes);
+    // The reports of the blocklist commands give every requested account one outcome,
+    // whatever the reply holds.
+    if let Ok(req) = serde_json::from_slice::<BlackListDelete>(bytes) {
+        if let Ok(reply) = BlackListDelete::decode_reply(bytes) {
+            let report = reply.body.report(&req);
+            assert_eq!(report.items.len(), req.to_accounts.len());
+        }
+    }
+    if let Ok(req) = serde_json::from_slice::<BlackListCheck>(bytes) {
+        if let Ok(reply) = BlackListCheck::decode_reply(bytes) {
+            let report = reply.body.report(&req);
+            assert_eq!(report.items.len(), req.to_accounts.len());
+        }
+    }
+    let _ = serde_json::from_slice::<BlackListCheckResponse>(bytes);
     decode_as::<FriendCheck>(bytes);
     decode_as::<FriendGet>(bytes);
     decode_as::<FriendDelete>(bytes);
@@ -77,6 +95,11 @@ fn jsonish() -> impl Strategy<Value = String> {
         Just(r#""ResultCode":30539"#.to_owned()),
         Just(r#""ForceAddFlags":1"#.to_owned()),
         Just(r#""AddType":"Add_Type_Both""#.to_owned()),
+        Just(r#""BlackListCheckItem":"#.to_owned()),
+        Just(r#""Relation":"BlackCheckResult_Type_NO""#.to_owned()),
+        Just(r#""Relation":"#.to_owned()),
+        Just(r#""CheckType":"BlackCheckResult_Type_Both""#.to_owned()),
+        Just(r#""To_Account":["b","c"]"#.to_owned()),
         Just("1e999".to_owned()),
         Just("-0".to_owned()),
         Just("18446744073709551616".to_owned()),
@@ -97,6 +120,14 @@ proptest! {
     #[test]
     fn arbitrary_json_like_text(text in jsonish()) {
         decode_everything(text.as_bytes());
+    }
+
+    #[test]
+    fn truncations_of_a_valid_black_list_check_reply(cut in 0usize..420) {
+        let body = br#"{"BlackListCheckItem":[{"To_Account":"id1","Relation":"BlackCheckResult_Type_BothWay","ResultCode":0,"ResultInfo":""},{"To_Account":"id5","Relation":"BlackCheckResult_Type_NO","ResultCode":30007,"ResultInfo":"Err_SNS_BlackListCheck_Check_Reverse_BlackList_Fail"}],"Fail_Account":["id5"],"ActionStatus":"OK","ErrorCode":0,"ErrorInfo":"","ErrorDisplay":""}"#;
+        let cut = cut.min(body.len());
+        decode_everything(&body[..cut]);
+        prop_assert_eq!(BlackListCheck::decode_reply(&body[..cut]).is_ok(), cut == body.len());
     }
 
     #[test]

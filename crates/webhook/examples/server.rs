@@ -112,6 +112,15 @@ async fn handle(verifier: &Verifier, req: Request<Incoming>) -> Response<Full<By
             }
             CallbackReply::ok()
         }
+        CallbackEvent::BlackListDelete(unblocked) => {
+            for pair in &unblocked.pairs {
+                println!(
+                    "unblocked: {} no longer blocks {}",
+                    pair.from_account, pair.to_account
+                );
+            }
+            CallbackReply::ok()
+        }
         CallbackEvent::PrevFriendAdd(request) => {
             // A before-callback: answer within 2 s, item by item.
             PrevFriendAddReply::decide(request, |item| {

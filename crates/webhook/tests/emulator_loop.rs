@@ -16,8 +16,8 @@ use hyper_util::rt::TokioIo;
 use tencent_im::{AddOutcome, AllowType, Client, DeleteType, Unlimited};
 use tencent_im_emulator::{Config, Emulator, RateLimit};
 use tencent_im_webhook::callback::{
-    AccountPair, CallbackBlackListAdd, CallbackEvent, CallbackFriendAdd, CallbackFriendDelete,
-    ClientCmd, FriendAddPair, OptPlatform,
+    AccountPair, CallbackBlackListAdd, CallbackBlackListDelete, CallbackEvent, CallbackFriendAdd,
+    CallbackFriendDelete, ClientCmd, FriendAddPair, OptPlatform,
 };
 use tencent_im_webhook::{CallbackReply, CallbackToken, VerifiedCallback, Verifier};
 use tokio::net::TcpListener;
@@ -171,6 +171,8 @@ async fn rest_changes_reach_a_verifying_server_as_the_rules_predict() {
         .await
         .unwrap();
     client.block("erin", ["bob"]).await.unwrap();
+    // Unblocked (bob), and not blocked (carol): one pair.
+    client.unblock("erin", ["bob", "carol"]).await.unwrap();
 
     emulator.flush_callbacks().await;
     let seen = server.seen();
@@ -190,6 +192,7 @@ async fn rest_changes_reach_a_verifying_server_as_the_rules_predict() {
             added(&[("bob", "erin", "bob"), ("erin", "bob", "bob")], true),
             CallbackFriendDelete::new(pairs(&[("alice", "carol"), ("carol", "alice")])).into(),
             CallbackBlackListAdd::new(pairs(&[("erin", "bob")])).into(),
+            CallbackBlackListDelete::new(pairs(&[("erin", "bob")])).into(),
         ]
     );
     for callback in &verified {
@@ -200,7 +203,7 @@ async fn rest_changes_reach_a_verifying_server_as_the_rules_predict() {
     }
     // The emulator's callback journal saw every reply acknowledge its callback.
     let journal = emulator.callbacks();
-    assert_eq!(journal.len(), 5);
+    assert_eq!(journal.len(), 6);
     assert!(journal.iter().all(|e| e.is_acknowledged()), "{journal:?}");
 
     emulator.stop().await;

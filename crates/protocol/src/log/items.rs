@@ -1,8 +1,9 @@
 //! The per-item `ResultCode`s of a logged reply, counted in the pass that reads its line.
 //!
-//! The item arrays are `ResultItem` (friend_add, friend_delete, black_list_add, account_check)
-//! and friend_check's `InfoItem`: an item counts when it is an object with an integer
-//! `ResultCode`; anything else in the array (a string, `null`, an item without a code) does not.
+//! The item arrays are `ResultItem` (friend_add, friend_delete, black_list_add,
+//! black_list_delete, account_check), friend_check's `InfoItem` and black_list_check's
+//! `BlackListCheckItem`: an item counts when it is an object with an integer `ResultCode`;
+//! anything else in the array (a string, `null`, an item without a code) does not.
 
 use std::fmt;
 
@@ -14,7 +15,7 @@ use crate::error_code::ErrorCode;
 /// Whether a reply's key names its item array: one of the catalogue's
 /// [`Endpoint::item_array`](crate::Endpoint::item_array) names (a test checks every row's).
 pub(super) fn is_item_array(key: &str) -> bool {
-    matches!(key, "ResultItem" | "InfoItem")
+    matches!(key, "ResultItem" | "InfoItem" | "BlackListCheckItem")
 }
 
 /// How many distinct codes a record keeps; a reply with more is counted again from its text.

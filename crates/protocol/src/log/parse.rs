@@ -58,7 +58,8 @@ pub(super) struct Members<'a> {
     code: Option<Scalar<'a>>,
     info: Option<Scalar<'a>>,
     display: Option<Scalar<'a>>,
-    /// The `ResultCode`s of `ResultItem` / `InfoItem`, as a reply carries them.
+    /// The `ResultCode`s of the reply's item array (`ResultItem`, `InfoItem` or
+    /// `BlackListCheckItem`), as the reply carries them.
     pub(super) items: ItemCodes,
     hint: Hint,
 }
@@ -226,8 +227,8 @@ enum Key {
     ErrorCode,
     ErrorInfo,
     ErrorDisplay,
-    /// `ResultItem` or `InfoItem`: a reply's item array, and the endpoint the key points at
-    /// if the catalogue lists it as one endpoint's.
+    /// `ResultItem`, `InfoItem` or `BlackListCheckItem`: a reply's item array, and the
+    /// endpoint the key points at if the catalogue lists it as one endpoint's.
     Items(Option<Endpoint>),
     Endpoint(Endpoint),
     Other,

@@ -61,8 +61,9 @@ pub struct LogStats {
     /// Whole-request failures per `ErrorCode`.
     pub failures: BTreeMap<ErrorCode, u64>,
     /// Items of replies per `ResultCode` (0 included), over every record: the items of
-    /// `ResultItem` (friend_add, friend_delete, black_list_add, account_check) and of
-    /// friend_check's `InfoItem` that are objects with an integer `ResultCode`.
+    /// `ResultItem` (friend_add, friend_delete, black_list_add, black_list_delete,
+    /// account_check), of friend_check's `InfoItem` and of black_list_check's
+    /// `BlackListCheckItem` that are objects with an integer `ResultCode`.
     pub result_codes: BTreeMap<ErrorCode, u64>,
 }
 

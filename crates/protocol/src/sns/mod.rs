@@ -6,8 +6,8 @@
 
 /// Implements [`ListCommand`](crate::ListCommand) for a command whose list is `to_accounts`
 /// (UserIDs) sent for `from_account`, with its other fields (`$field`) kept when the list is
-/// split: friend_check, friend_delete and black_list_add. The validation of
-/// `From_Account` and of the list is the same for the three.
+/// split: friend_check, friend_delete, black_list_add, black_list_delete and black_list_check.
+/// The validation of `From_Account` and of the list is the same for all of them.
 macro_rules! account_list_command {
     ($command:ty, $outcome:ty $(, $field:ident)*) => {
         impl $command {
@@ -54,6 +54,8 @@ macro_rules! account_list_command {
 use account_list_command;
 
 mod black_list_add;
+mod black_list_check;
+mod black_list_delete;
 mod friend_add;
 mod friend_check;
 mod friend_delete;
@@ -66,6 +68,13 @@ pub use friend_add::{
 };
 
 pub use black_list_add::{BlackListAdd, BlackListAddReport, BlackListAddResponse, BlockOutcome};
+pub use black_list_check::{
+    BlackListCheck, BlackListCheckItem, BlackListCheckReport, BlackListCheckResponse,
+    BlockCheckOutcome, BlockCheckType, BlockRelation,
+};
+pub use black_list_delete::{
+    BlackListDelete, BlackListDeleteReport, BlackListDeleteResponse, UnblockOutcome,
+};
 pub use friend_check::{
     CheckInfoItem, CheckOutcome, CheckType, FriendCheck, FriendCheckReport, FriendCheckResponse,
     Relation,
@@ -125,7 +134,8 @@ impl BatchItem for ResultItem {
 }
 
 /// The command-specific fields of a batch write reply of this service (friend_add,
-/// black_list_add): one `ResultItem` per requested account, plus the accounts that failed.
+/// black_list_add, black_list_delete): one `ResultItem` per requested account, plus the
+/// accounts that failed.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct BatchResponse {
@@ -181,7 +191,8 @@ impl BatchResponse {
     }
 }
 
-/// A batch write whose reply is a [`BatchResponse`]: friend_add and black_list_add.
+/// A batch write whose reply is a [`BatchResponse`]: friend_add, black_list_add and
+/// black_list_delete.
 pub trait BatchRequest {
     /// What became of one account.
     type Outcome: ItemOutcome;
