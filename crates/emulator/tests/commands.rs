@@ -321,6 +321,66 @@ async fn black_list_delete_unblocks_and_restores_no_friendship() {
 }
 
 #[tokio::test]
+async fn black_list_add_conflicts_and_item_faults() {
+    let config = config().write_latency(std::time::Duration::from_millis(1000));
+    let emulator = start(config, &["alice", "bob", "carol", "erin"]).await;
+    let mut first = Client::connect(&emulator).await;
+    let mut second = Client::connect(&emulator).await;
+    let earlier = tokio::spawn(async move {
+        let reply = first.send(&BlackListAdd::new("alice", ["bob"])).await;
+        (first, reply)
+    });
+    // While the first block holds alice's write lock, a second write for alice answers 30008
+    // for every item and blocks nothing.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let later = second
+        .send(&BlackListAdd::new("alice", ["carol", "erin"]))
+        .await;
+    let codes: Vec<_> = later
+        .body
+        .result_items
+        .iter()
+        .map(|i| i.result_code)
+        .collect();
+    assert_eq!(
+        codes,
+        [ErrorCode::SNS_WRITE_CONFLICT, ErrorCode::SNS_WRITE_CONFLICT]
+    );
+    assert_eq!(later.body.fail_accounts, ["carol", "erin"]);
+    let (_, reply) = earlier.await.unwrap();
+    assert_eq!(reply.body.result_items[0].result_code, ErrorCode::OK);
+    let blocked = |e: &tencent_im_emulator::Emulator| {
+        let mut ids: Vec<String> = e.app_state().accounts["alice"]
+            .blocklist
+            .iter()
+            .cloned()
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(blocked(&emulator), ["bob"]);
+
+    // An item fault fails every item, listed in Fail_Account, and blocks nothing.
+    for (kind, expected) in [
+        (FaultKind::ItemError30006, ErrorCode::SNS_INTERNAL_ERROR),
+        (FaultKind::ItemError30007, ErrorCode::SNS_TIMEOUT),
+    ] {
+        emulator.inject(kind, 1);
+        let req = BlackListAdd::new("alice", ["carol", "erin"]);
+        let reply = second.send(&req).await;
+        assert_eq!(reply.envelope.error_code, ErrorCode::OK);
+        assert_eq!(reply.body.fail_accounts, ["carol", "erin"]);
+        let report = reply.body.report(&req);
+        assert!(report.discrepancies.is_empty());
+        for item in &report.items {
+            assert_eq!(item.outcome.failure().unwrap().code, Some(expected));
+        }
+        assert_eq!(blocked(&emulator), ["bob"]);
+    }
+    emulator.stop().await;
+}
+
+#[tokio::test]
 async fn black_list_delete_conflicts_and_item_faults() {
     let config = config().write_latency(std::time::Duration::from_millis(1000));
     let emulator = start(config, &["alice", "bob", "carol", "erin"]).await;

@@ -5,10 +5,13 @@ use tencent_im_protocol::sns::{BlackListAdd, BlackListAddResponse, ResultItem};
 use tencent_im_protocol::{Command, ErrorCode};
 
 use super::{
-    Context, Deferred, Fail, Request, SNS_DECODE_ERR, Serve, decode_list, pairs, sns_not_found,
+    Answer, Context, Deferred, Fail, Held, Request, SNS_DECODE_ERR, Serve, decode_list, pairs,
+    sns_not_found,
 };
 use crate::config::RelationshipLimits;
 use crate::state::AppState;
+
+const NOT_FOUND: &str = "Err_SNS_BlackListAdd_From_Account_Not_Exist";
 
 impl Serve for BlackListAdd {
     fn parse(body: &[u8], _limits: &RelationshipLimits) -> Result<Self, Fail> {
@@ -33,24 +36,34 @@ impl Request for BlackListAdd {
         written: &mut Vec<(String, String)>,
     ) -> Deferred {
         if !app.accounts.contains_key(&self.from_account) {
-            return Deferred::fail(sns_not_found("Err_SNS_BlackListAdd_From_Account_Not_Exist"));
+            return Deferred::fail(sns_not_found(NOT_FOUND));
         }
         let items: Vec<ResultItem> = self
             .to_accounts
             .iter()
             .map(|to| app.block(&self.from_account, to, ctx.limits, written))
             .collect();
-        let mut response = BlackListAddResponse::default();
-        response.fail_accounts = items
-            .iter()
-            .filter(|i| !i.result_code.is_ok())
-            .map(|i| i.to_account.clone())
-            .collect();
-        response.result_items = items;
-        Deferred::ok(response)
+        Deferred::ok(BlackListAddResponse::from_results(items))
     }
 
     fn callback(&self, written: &[(String, String)], _: &Context<'_>) -> Option<CallbackEvent> {
         Some(CallbackBlackListAdd::new(pairs(written)).into())
+    }
+
+    fn held_sender(&self) -> Option<Held<'_>> {
+        Some(Held {
+            sender: &self.from_account,
+            not_found: sns_not_found(NOT_FOUND),
+            conflict_info: "Err_SNS_BlackListAdd_Write_Conflict",
+        })
+    }
+
+    fn every_item(&self, code: ErrorCode, info: &str) -> Option<Answer> {
+        let items = self
+            .to_accounts
+            .iter()
+            .map(|to| ResultItem::new(to.clone(), code, info))
+            .collect();
+        Some(Answer::ok(BlackListAddResponse::from_results(items)))
     }
 }
