@@ -260,6 +260,15 @@ async fn long_blocklist_calls_are_split_at_1000_and_unblock_resends_failed_items
     assert_eq!(requests_to(&emu, "/v4/sns/black_list_delete").len(), 3);
     assert!(emu.app_state().accounts["alice"].blocklist.is_empty());
 
+    // A block is a write too: items that failed with 30007 go again and end blocked.
+    emu.clear_journal();
+    emu.inject(FaultKind::ItemError30007, 1);
+    let report = client.block("alice", &ids[..3]).await.unwrap();
+    assert!(report.is_complete_success(), "{report}");
+    let rounds: Vec<(usize, u32)> = report.requests.iter().map(|r| (r.items, r.round)).collect();
+    assert_eq!(rounds, [(3, 0), (3, 1)]);
+    assert_eq!(emu.app_state().accounts["alice"].blocklist.len(), 3);
+
     // A check is a read: an item that failed with 30006 is reported, not sent again.
     emu.clear_journal();
     emu.inject(FaultKind::ItemError30006, 1);
