@@ -13,6 +13,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tencent_im_protocol::callback::{AccountPair, CallbackEvent};
 use tencent_im_protocol::profile::AllowType;
+use tencent_im_protocol::sns::{BatchResponse, ResultItem};
 use tencent_im_protocol::{Command, Endpoint, Envelope, ErrorCode, Reply, USER_ID_MAX_BYTES};
 
 use crate::auth::Fail;
@@ -179,6 +180,16 @@ const PROFILE_DECODE_ERR: Fail = (
 /// The whole-request failure for an unknown `From_Account` (30003) of an `sns` command.
 fn sns_not_found(info: &'static str) -> Fail {
     (ErrorCode::SNS_ACCOUNT_NOT_FOUND, Cow::Borrowed(info))
+}
+
+/// A `ResultItem` + `Fail_Account` reply failing every one of `to_accounts` with `code`: what
+/// the item faults answer for such a command.
+fn every_result_item(to_accounts: &[String], code: ErrorCode, info: &str) -> Answer {
+    let items = to_accounts
+        .iter()
+        .map(|to| ResultItem::new(to.clone(), code, info))
+        .collect();
+    Answer::ok(BatchResponse::from_results(items))
 }
 
 /// The pairs of a callback, from the pairs written.

@@ -5,8 +5,8 @@ use tencent_im_protocol::sns::{BlackListAdd, BlackListAddResponse, ResultItem};
 use tencent_im_protocol::{Command, ErrorCode};
 
 use super::{
-    Answer, Context, Deferred, Fail, Held, Request, SNS_DECODE_ERR, Serve, decode_list, pairs,
-    sns_not_found,
+    Answer, Context, Deferred, Fail, Held, Request, SNS_DECODE_ERR, Serve, decode_list,
+    every_result_item, pairs, sns_not_found,
 };
 use crate::config::RelationshipLimits;
 use crate::state::AppState;
@@ -59,11 +59,6 @@ impl Request for BlackListAdd {
     }
 
     fn every_item(&self, code: ErrorCode, info: &str) -> Option<Answer> {
-        let items = self
-            .to_accounts
-            .iter()
-            .map(|to| ResultItem::new(to.clone(), code, info))
-            .collect();
-        Some(Answer::ok(BlackListAddResponse::from_results(items)))
+        Some(every_result_item(&self.to_accounts, code, info))
     }
 }
