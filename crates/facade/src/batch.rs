@@ -6,7 +6,6 @@ use std::hash::{BuildHasher, RandomState};
 use std::time::Duration;
 
 use tencent_im_protocol::{ErrorClass, ItemFailure, ItemOutcome, ItemReport, ListCommand};
-use tencent_im_transport::StatusBody;
 use tokio::sync::{Mutex as AsyncMutex, MutexGuard};
 
 use crate::client::Client;
@@ -318,8 +317,7 @@ where
 
 /// The text of a request that failed with `e`: the error, and what a gateway said.
 fn request_error(e: &Error) -> String {
-    let said = std::error::Error::source(e).and_then(|s| s.downcast_ref::<StatusBody>());
-    match said {
+    match e.status_body() {
         Some(said) => format!("{e}: {said}"),
         None => e.to_string(),
     }

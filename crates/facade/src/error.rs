@@ -4,7 +4,7 @@ use std::error::Error as StdError;
 use std::fmt;
 
 use tencent_im_protocol::{ApiError, ErrorClass, ErrorCode, ValidationError};
-use tencent_im_transport::{ConfigError, ErrorKind as TransportKind, TransportError};
+use tencent_im_transport::{ConfigError, ErrorKind as TransportKind, StatusBody, TransportError};
 
 /// A boxed error that can cross threads.
 type BoxError = Box<dyn StdError + Send + Sync + 'static>;
@@ -230,6 +230,12 @@ impl Error {
         self.transport_error()?.status()
     }
 
+    /// What the gateway said with a non-2xx answer: the start of its page, the UserSig
+    /// redacted; `None` when the page had no text or the error is of another kind.
+    pub fn status_body(&self) -> Option<&StatusBody> {
+        self.transport_error()?.status_body()
+    }
+
     /// The broken limit of a [`ErrorKind::Validation`]: the field's wire path, the limit and
     /// what was found.
     pub fn validation_error(&self) -> Option<&ValidationError> {
@@ -285,9 +291,10 @@ impl fmt::Debug for Error {
 impl StdError for Error {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
         match &self.repr {
-            // The transport error's own text is this error's text: go on to its cause.
+            // The transport's or the validation's own text is this error's text: go on to its
+            // cause, so that printing the chain says nothing twice.
             Repr::Transport(e) => e.source(),
-            Repr::Validation(e) => Some(e),
+            Repr::Validation(e) => e.source(),
             Repr::Config { source, .. } => {
                 source.as_deref().map(|e| e as &(dyn StdError + 'static))
             }

@@ -243,6 +243,12 @@ async fn the_whole_list_is_validated_before_anything_is_sent() {
         err.to_string(),
         "invalid request: AddFriendItem[1].Remark is 97 bytes long, over the limit of 96 bytes"
     );
+    // The text is said once: printing the chain adds nothing to it.
+    assert!(std::error::Error::source(&err).is_none());
+    assert_eq!(
+        err.validation_error().unwrap().field(),
+        "AddFriendItem[1].Remark"
+    );
     let err = client
         .friend_add("alice")
         .to("bob")
@@ -374,9 +380,9 @@ async fn a_failed_part_reports_its_items_and_a_failed_call_is_an_error() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::HttpStatus(502));
     assert!(err.is_retryable());
-    let said = std::error::Error::source(&err)
-        .and_then(|s| s.downcast_ref::<tencent_im::StatusBody>())
-        .expect("the gateway's page is the source");
+    let said = err.status_body().expect("the gateway's page is kept");
+    let source = std::error::Error::source(&err).and_then(|s| s.downcast_ref());
+    assert_eq!(source, Some(said), "and is the source");
     assert!(said.text().contains("stgw"), "{said}");
     let first = &requests_to(&emu, FRIEND_ADD)[2];
     assert_eq!(err.random(), Some(random_of(first)));

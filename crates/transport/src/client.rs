@@ -835,43 +835,43 @@ impl Transport {
     }
 }
 
-/// How long the start of a non-2xx body is waited for.
-const STATUS_BODY_WAIT: Duration = Duration::from_secs(1);
+/// How long the start of a non-2xx body is waited for: a gateway sends its page with the
+/// status, so this only bounds one that stalls, and each attempt's error comes at most this late.
+const STATUS_BODY_WAIT: Duration = Duration::from_millis(250);
 /// How long before the attempt's deadline the wait for a non-2xx body stops.
 const STATUS_BODY_MARGIN: Duration = Duration::from_millis(5);
 
 /// The start of a non-2xx response's `body`: at most [`StatusBody::MAX_BYTES`], read for at
 /// most [`STATUS_BODY_WAIT`] and until shortly before `until` (so the status is reported, not
-/// a timeout), with `sig` redacted; `None` when nothing came.
+/// a timeout), with `sig` redacted; `None` when it had no text.
 async fn status_body(
     mut body: hyper::body::Incoming,
     sig: &UserSig,
     until: Instant,
 ) -> Option<StatusBody> {
     let mut bytes = Vec::new();
-    let mut cut = false;
+    // Whether the page came to its end within the bytes read.
+    let mut whole = false;
     let read = async {
-        while let Some(Ok(frame)) = body.frame().await {
+        while let Some(frame) = body.frame().await {
+            // A page broken off ends here, not whole; trailers are skipped.
+            let Ok(frame) = frame else { return };
             let Ok(data) = frame.into_data() else {
                 continue;
             };
             let room = StatusBody::MAX_BYTES - bytes.len();
             if data.len() > room {
                 bytes.extend_from_slice(&data[..room]);
-                cut = true;
                 return;
             }
             bytes.extend_from_slice(&data);
         }
+        whole = true;
     };
     let margin = until.checked_sub(STATUS_BODY_MARGIN).unwrap_or(until);
     let stop = (Instant::now() + STATUS_BODY_WAIT).min(margin);
     let _ = tokio::time::timeout_at(stop, read).await;
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return None;
-    }
-    let encoded = crate::url::encode_component(sig.expose());
-    Some(StatusBody::new(&bytes, cut, &[sig.expose(), &encoded]))
+    StatusBody::new(&bytes, !whole, sig.expose())
 }
 
 /// The `Host` header for a plain `http://` authority: the host, and the port unless it is 80

@@ -58,7 +58,8 @@ pub enum ErrorKind {
     Timeout(TimeoutKind),
     /// The connection failed after the request was sent (closed mid-response, reset).
     Interrupted,
-    /// The server answered with a status other than 2xx (e.g. a gateway's 502).
+    /// The server answered with a status other than 2xx (e.g. a gateway's 502). The source is
+    /// the start of its page, redacted ([`StatusBody`]), when it had text.
     HttpStatus(u16),
     /// The response body was larger than the configured cap.
     BodyTooLarge {
@@ -118,8 +119,10 @@ impl fmt::Display for ErrorKind {
 ///
 /// It names the command and carries the `random` of the call (give it to Tencent's support),
 /// how many attempts were made and the host of the last one. [`source`](StdError::source) leads
-/// to the cause: the protocol crate's `ApiError`, `DecodeError` or `ValidationError`, an I/O or
-/// TLS error. Neither `Debug` nor `Display` contains the UserSig or the query string.
+/// to the cause: the protocol crate's `ApiError`, `DecodeError` or `ValidationError`, a
+/// [`StatusBody`] (what a gateway said with a non-2xx status), an I/O or TLS error. Neither
+/// `Debug` nor `Display` contains the UserSig; the query string shows only as a gateway's page
+/// may repeat it, its UserSig redacted.
 #[non_exhaustive]
 pub struct TransportError {
     kind: ErrorKind,
@@ -266,17 +269,29 @@ impl TransportError {
     pub fn validation_error(&self) -> Option<&ValidationError> {
         self.source.as_deref()?.downcast_ref()
     }
+
+    /// What the gateway said with an [`ErrorKind::HttpStatus`]: the start of its page, the
+    /// UserSig redacted ([`StatusBody`]); `None` when the page had no text.
+    pub fn status_body(&self) -> Option<&StatusBody> {
+        self.source.as_deref()?.downcast_ref()
+    }
 }
 
 /// The start of the body of a response whose status was not 2xx: what a gateway or proxy said
 /// (e.g. "403 Forbidden: IP not allowed"). The [`source`](StdError::source) of a
-/// [`TransportError`] of kind [`ErrorKind::HttpStatus`] when the body was not empty.
+/// [`TransportError`] of kind [`ErrorKind::HttpStatus`] when the body had text
+/// ([`TransportError::status_body`]).
 ///
-/// At most [`StatusBody::MAX_BYTES`] are read, for at most a second. Some gateways echo the
-/// request URL, which holds the UserSig: every `usersig` value, whole, percent-encoded or cut
-/// short at the end, is replaced by `<redacted>`. Runs of whitespace and control characters are
+/// At most [`StatusBody::MAX_BYTES`] are read, for at most a quarter of a second. Some gateways
+/// echo the request URL, which holds the UserSig. The sig sent and every `usersig` value
+/// (`usersig=…`, `usersig%3D…`, `"usersig":"…"`, any case) are replaced by `<redacted>`, and so
+/// is a start of the sig at the end of a page cut short. Then, if any 8 letters or digits in a
+/// row of the sig can still be found in the page, even percent-encoded (up to three times),
+/// JSON-escaped or wrapped over lines, the whole text is withheld
+/// ([`WITHHELD`](StatusBody::WITHHELD)). Runs of whitespace, control and format characters are
 /// one space.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct StatusBody {
     text: String,
     cut: bool,
@@ -286,33 +301,43 @@ impl StatusBody {
     /// How much of the body is read: 512 bytes.
     pub const MAX_BYTES: usize = 512;
 
-    /// `bytes` (the first [`MAX_BYTES`](Self::MAX_BYTES) of a body, `cut` if there was more)
-    /// with every one of `secrets` and every `usersig` query value replaced by `<redacted>`.
-    pub(crate) fn new(bytes: &[u8], cut: bool, secrets: &[&str]) -> Self {
+    /// The text of a page in which the UserSig could still be found after redaction.
+    pub const WITHHELD: &'static str = "(not shown: the page repeats the request's UserSig)";
+
+    /// The page `bytes` (at most [`MAX_BYTES`](Self::MAX_BYTES); `cut` if it did not come
+    /// whole: longer, stalled or broken off) with the UserSig `sig` redacted; `None` when it
+    /// holds no text.
+    pub(crate) fn new(bytes: &[u8], cut: bool, sig: &str) -> Option<Self> {
         const REDACTED: &str = "<redacted>";
         let mut text = String::from_utf8_lossy(bytes).into_owned();
-        for secret in secrets.iter().filter(|s| !s.is_empty()) {
-            if text.contains(secret) {
+        let encoded = crate::url::encode_component(sig);
+        for secret in [sig, encoded.as_str()] {
+            if !secret.is_empty() && text.contains(secret) {
                 text = text.replace(secret, REDACTED);
             }
         }
-        // A cut body may end inside a secret: any tail that begins one goes.
-        if cut {
-            // Four characters or more: a shorter tail tells nothing of a secret.
-            let mut tails = (0..text.len().saturating_sub(3)).filter(|&i| text.is_char_boundary(i));
-            if let Some(at) = tails.find(|&i| {
-                secrets
-                    .iter()
-                    .any(|s| !s.is_empty() && s.starts_with(&text[i..]))
-            }) {
-                text.truncate(at);
-                text.push_str(REDACTED);
-            }
+        // A page that ends inside the sig: a tail of four characters or more that begins it
+        // goes (a shorter one tells nothing).
+        let mut tails = (0..text.len().saturating_sub(3)).filter(|&i| text.is_char_boundary(i));
+        if let Some(at) = tails.find(|&i| !sig.is_empty() && sig.starts_with(&text[i..])) {
+            text.truncate(at);
+            text.push_str(REDACTED);
         }
         let text = redact_usersig_values(&text, REDACTED);
-        let text = text.split(|c: char| c.is_whitespace() || c.is_control());
-        let text = text.filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ");
-        Self { text, cut }
+        let text = text
+            .split(|c: char| c.is_whitespace() || c.is_control() || is_format(c))
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        if text.is_empty() {
+            return None;
+        }
+        let text = if still_holds(&text, sig) {
+            Self::WITHHELD.to_owned()
+        } else {
+            text
+        };
+        Some(Self { text, cut })
     }
 
     /// The text, redacted, with whitespace folded.
@@ -320,23 +345,79 @@ impl StatusBody {
         &self.text
     }
 
-    /// Whether the body was longer than what was read.
+    /// Whether the page did not come whole: longer than [`MAX_BYTES`](Self::MAX_BYTES), or
+    /// stalled or broken off before its end.
     pub fn is_cut(&self) -> bool {
         self.cut
     }
 }
 
-/// `text` with the value of every `usersig=` (any letter case) up to the next `&`, quote,
-/// angle bracket or whitespace replaced by `redacted`.
+/// Unicode format characters (bidirectional overrides, zero-width spaces and joiners, BOM), which
+/// would reorder or hide text on a terminal.
+fn is_format(c: char) -> bool {
+    matches!(c, '\u{ad}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{206f}' | '\u{feff}')
+}
+
+/// Whether 8 letters or digits in a row of `sig` are in `text` once percent-decoded (up to three
+/// times) and stripped of everything but letters and digits (escapes, wraps, punctuation).
+fn still_holds(text: &str, sig: &str) -> bool {
+    const RUN: usize = 8;
+    let alnum = |s: &str| -> Vec<u8> { s.bytes().filter(u8::is_ascii_alphanumeric).collect() };
+    let sig = alnum(sig);
+    if sig.len() < RUN {
+        return false;
+    }
+    let mut decoded = text.to_owned();
+    let mut forms = vec![alnum(&decoded)];
+    for _ in 0..3 {
+        let next = percent_encoding::percent_decode_str(&decoded)
+            .decode_utf8_lossy()
+            .into_owned();
+        if next == decoded {
+            break;
+        }
+        forms.push(alnum(&next));
+        decoded = next;
+    }
+    sig.windows(RUN)
+        .any(|run| forms.iter().any(|form| form.windows(RUN).any(|w| w == run)))
+}
+
+/// `text` with the value of every `usersig` (any letter case) followed by `=`, `%3D` or
+/// `":"` (with optional spaces and quotes) replaced by `redacted`, up to the next `&`, quote,
+/// comma, bracket, angle bracket or whitespace.
 fn redact_usersig_values(text: &str, redacted: &str) -> String {
-    const NAME: &str = "usersig=";
+    const NAME: &str = "usersig";
     let lower = text.to_ascii_lowercase();
     let mut out = String::with_capacity(text.len());
     let mut from = 0;
     while let Some(found) = lower[from..].find(NAME) {
-        let value = from + found + NAME.len();
+        let mut value = from + found + NAME.len();
+        // The separator: quotes, spaces, then `=`, `:` or `%3d` (also `%253d`), then quotes
+        // and spaces again.
+        let skip = |at: &mut usize, set: &[char]| {
+            while lower[*at..].starts_with(set) {
+                *at += 1;
+            }
+        };
+        skip(&mut value, &['"', '\'', ' ', '\\']);
+        let sep = ["=", ":", "%3d", "%253d"]
+            .into_iter()
+            .find(|sep| lower[value..].starts_with(sep));
+        let Some(sep) = sep else {
+            out.push_str(&text[from..value]);
+            from = value;
+            continue;
+        };
+        value += sep.len();
+        skip(&mut value, &['"', '\'', ' ', '\\']);
         let end = text[value..]
-            .find(|c: char| matches!(c, '&' | '"' | '\'' | '<' | '>') || c.is_whitespace())
+            .find(|c: char| {
+                matches!(
+                    c,
+                    '&' | '"' | '\'' | '<' | '>' | ',' | '}' | ']' | ';' | '\\'
+                ) || c.is_whitespace()
+            })
             .map_or(text.len(), |n| value + n);
         out.push_str(&text[from..value]);
         if end > value {
@@ -537,48 +618,73 @@ impl StdError for CredentialsError {
 mod tests {
     use super::StatusBody;
 
-    const SIG: &str = "eJyrVkrxCVYqSc3NzFOyUjI0NjA0MDI1*MzQ3MTFQqgUAkk8K4Q__";
-    const ENCODED: &str = "eJyrVkrxCVYqSc3NzFOyUjI0NjA0MDI1%2AMzQ3MTFQqgUAkk8K4Q__";
+    /// A sig as Tencent's are: base64 with `*`, `-` and `_`.
+    const SIG: &str = "eJyrVkrxCVYqSc3NzFOyUjI0NjA0MDI1*MzQ3MTFQqgUAkk8K4Q-_x";
 
     fn body(text: &str, cut: bool) -> String {
-        StatusBody::new(text.as_bytes(), cut, &[SIG, ENCODED])
-            .text()
-            .to_owned()
+        StatusBody::new(text.as_bytes(), cut, SIG)
+            .map(|b| b.text().to_owned())
+            .unwrap_or_default()
     }
 
     #[test]
-    fn the_sig_is_redacted_whole_encoded_and_cut_short() {
+    fn the_sig_and_usersig_values_are_redacted_in_the_shapes_gateways_echo() {
+        // Whole, anywhere.
         assert_eq!(
-            body(
-                &format!("bad sig {SIG} in ?a=1&UserSig={ENCODED}&b=2"),
-                false
-            ),
-            "bad sig <redacted> in ?a=1&UserSig=<redacted>&b=2"
+            body(&format!("bad sig {SIG} here"), false),
+            "bad sig <redacted> here"
         );
-        // A page cut inside the sig, not after a `usersig=`.
+        // A query, any case, any value (even one not sent).
         assert_eq!(
-            body(&format!("echo: {}", &SIG[..20]), true),
-            "echo: <redacted>"
+            body("<a href='/x?a=1&UserSig=other*sig&b=2'>", false),
+            "<a href='/x?a=1&UserSig=<redacted>&b=2'>"
         );
+        // JSON, with the sig percent-encoded.
+        let json = format!(r#"{{"usersig": "{}", "code": 1}}"#, SIG.replace('*', "%2A"));
+        assert_eq!(
+            body(&json, false),
+            r#"{"usersig": "<redacted>", "code": 1}"#
+        );
+        // A URL re-encoded into another one (a login redirect).
+        let redirect = format!(
+            "Location: /sso?rd=%2Fv4%3Fa%3D1%26usersig%3D{}%26b",
+            SIG.replace('*', "%252A")
+        );
+        assert_eq!(
+            body(&redirect, false),
+            "Location: /sso?rd=%2Fv4%3Fa%3D1%26usersig%3D<redacted>"
+        );
+        // A page that ends inside the sig, cut or not.
+        for cut in [true, false] {
+            assert_eq!(
+                body(&format!("echo: {}", &SIG[..20]), cut),
+                "echo: <redacted>"
+            );
+        }
         // A tail of three characters tells nothing, and is kept.
         assert_eq!(body("echo: eJy", true), "echo: eJy");
-        // Not cut: a text that merely begins like the sig stays.
-        assert_eq!(body("echo: eJyrVkrx", false), "echo: eJyrVkrx");
     }
 
     #[test]
-    fn any_usersig_value_is_redacted_even_one_not_sent() {
-        assert_eq!(
-            body("<a href='/x?usersig=other*sig'>USERSIG=abc def", false),
-            "<a href='/x?usersig=<redacted>'>USERSIG=<redacted> def"
-        );
-        assert_eq!(body("usersig=&x=1", false), "usersig=&x=1");
+    fn a_page_still_holding_the_sig_is_withheld_whole() {
+        // Wrapped over lines, JSON-escaped, or encoded twice with lower-case hex: no
+        // `usersig` name in front, and not the sig as sent.
+        let wrapped = format!("token {}\n{}", &SIG[..25], &SIG[25..]);
+        let escaped = format!(r#"{{"t":"{}"}}"#, SIG.replace('*', "\\u002a"));
+        let twice = format!("t={}", SIG.replace('*', "%252a").replace('-', "%252d"));
+        let middle = format!("... {} ...", &SIG[10..30]);
+        for page in [wrapped, escaped, twice, middle] {
+            assert_eq!(body(&page, false), StatusBody::WITHHELD, "{page}");
+        }
+        // A page that merely shares a few characters with it is shown.
+        assert_eq!(body("eJyrVkr is short", false), "eJyrVkr is short");
     }
 
     #[test]
-    fn whitespace_and_control_characters_fold_into_one_space() {
-        let text = "<html>\r\n<head>\t<title>403 Forbidden</title>\u{1b}[0m</head>\n\n";
-        let folded = StatusBody::new(text.as_bytes(), true, &[SIG]);
+    fn whitespace_control_and_format_characters_fold_into_one_space() {
+        let text =
+            "<html>\r\n<head>\t<title>403\u{200b}Forbidden</title>\u{202e}\u{1b}[0m</head>\n\n";
+        let folded = StatusBody::new(text.as_bytes(), true, SIG).unwrap();
         assert_eq!(
             folded.text(),
             "<html> <head> <title>403 Forbidden</title> [0m</head>"
@@ -589,8 +695,12 @@ mod tests {
         );
         // Not UTF-8: replaced, never a panic.
         assert_eq!(
-            StatusBody::new(&[0xff, b'o', b'k'], false, &[]).text(),
+            StatusBody::new(&[0xff, b'o', b'k'], false, "")
+                .unwrap()
+                .text(),
             "\u{fffd}ok"
         );
+        // Nothing but spaces and control characters: no text.
+        assert_eq!(StatusBody::new(b" \r\n\x07\t", false, SIG), None);
     }
 }

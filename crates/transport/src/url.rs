@@ -1,6 +1,7 @@
 //! Request URLs: `/v4/{service}/{command}?sdkappid=&identifier=&usersig=&random=&contenttype=json`.
 //!
-//! The URL holds the UserSig, so it is never logged, put in an error or shown by `Debug`.
+//! The URL holds the UserSig, so it is never logged, put in an error or shown by `Debug` (a
+//! gateway's page that repeats it is redacted: `StatusBody`).
 
 use std::fmt::Write as _;
 

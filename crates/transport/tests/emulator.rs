@@ -91,9 +91,9 @@ async fn an_http_502_with_html_is_an_http_status_error_after_the_retries() {
     assert_eq!(err.attempts(), 4);
     assert!(err.is_retryable());
     // What the gateway said is the error's source, its whitespace folded.
-    let said = std::error::Error::source(&err)
-        .and_then(|s| s.downcast_ref::<tencent_im_transport::StatusBody>())
-        .expect("the page is the source");
+    let said = err.status_body().expect("the page is kept");
+    let source = std::error::Error::source(&err).and_then(|s| s.downcast_ref());
+    assert_eq!(source, Some(said), "and is the source");
     assert!(
         said.text()
             .starts_with("<html> <head><title>502 Bad Gateway</title></head>"),

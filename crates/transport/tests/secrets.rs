@@ -161,38 +161,54 @@ async fn the_user_sig_never_shows() {
             .await
             .unwrap_err(),
     );
-    // A gateway that refuses with the request line in its page, the UserSig in it, whole and
-    // cut short by the 512 bytes read (the sig begins at byte 495 of the second page). No part
-    // of the sig may show.
+    // A gateway that refuses with the UserSig in its page: the request line whole, cut short
+    // by the 512 bytes read (the sig begins at byte 495 of the second page), the sig alone in
+    // JSON, wrapped over two lines, and a page that stalls inside the sig. No part of the sig
+    // may show, and each stays an HTTP 403 with what could be shown of the page.
     secrets.push("SECRETsig".to_owned());
-    for pad in [0, 398] {
+    let pages: [(usize, bool, &str); 5] = [
+        (0, false, "denied: POST /v4/sns/friend_add?"),
+        (1, true, "denied: POST /v4/sns/friend_add?"),
+        (2, false, r#"{"error":"bad sig","sig":"<redacted>"}"#),
+        (3, false, tencent_im_transport::StatusBody::WITHHELD),
+        (4, true, "bad signature: <redacted>"),
+    ];
+    for (shape, cut, shown) in pages {
         let echo = RawServer::start(move |mut stream| async move {
-            if let Some(request) = read_request(&mut stream).await {
-                let line = String::from_utf8_lossy(&request);
-                let line = line.lines().next().unwrap_or_default().to_owned();
-                let page = format!("<p>{}</p>\n<p>denied: {line}</p>", "x".repeat(pad));
-                let _ = stream
-                    .write_all(&http_response(
-                        "403 Forbidden",
-                        "text/html",
-                        page.as_bytes(),
-                    ))
-                    .await;
-            }
+            let Some(request) = read_request(&mut stream).await else {
+                return;
+            };
+            let line = String::from_utf8_lossy(&request);
+            let line = line.lines().next().unwrap_or_default().to_owned();
+            let page = match shape {
+                0 => format!("<p>denied: {line}</p>"),
+                1 => format!("<p>{}</p>\n<p>denied: {line}</p>", "x".repeat(398)),
+                2 => format!(r#"{{"error":"bad sig","sig":"{SECRET_SIG}"}}"#),
+                3 => format!("token {}\n{}", &SECRET_SIG[..20], &SECRET_SIG[20..]),
+                _ => {
+                    // 600 bytes announced; the start of the sig, then nothing.
+                    let part = format!("bad signature: {}", &SECRET_SIG[..25]);
+                    let head = format!(
+                        "HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain\r\ncontent-length: 600\r\n\r\n{part}"
+                    );
+                    let _ = stream.write_all(head.as_bytes()).await;
+                    tokio::time::sleep(Duration::from_secs(2)).await;
+                    return;
+                }
+            };
+            let _ = stream
+                .write_all(&http_response("403 Forbidden", "text/html", page.as_bytes()))
+                .await;
         })
         .await;
         let err = fixed(echo.target())
             .execute(&friend_add())
             .await
             .unwrap_err();
-        let body = std::error::Error::source(&err)
-            .and_then(|s| s.downcast_ref::<tencent_im_transport::StatusBody>())
-            .expect("the 403's body is the source");
-        assert!(
-            body.text().contains("denied: POST /v4/sns/friend_add?"),
-            "{body}"
-        );
-        assert_eq!(body.is_cut(), pad > 0, "{body}");
+        assert_eq!(err.kind(), ErrorKind::HttpStatus(403), "{err:?}");
+        let body = err.status_body().expect("the 403's page is the source");
+        assert!(body.text().contains(shown), "page {shape}: {body}");
+        assert_eq!(body.is_cut(), cut, "page {shape}: {body}");
         errors.push(err);
     }
     let not_http = RawServer::canned(b"SSH-2.0-OpenSSH_9.2\r\n\r\n".to_vec()).await;
