@@ -115,15 +115,26 @@ pub(crate) fn request_id(random: Option<u32>, host: Option<&str>) -> String {
     text
 }
 
+/// Whether `text` names the request of `random` already, as the library's errors do (`(random
+/// N, host H, attempts A)`): `random N` not followed by another digit.
+pub(crate) fn names_request(text: &str, random: u32) -> bool {
+    let id = request_id(Some(random), None);
+    text.match_indices(&id).any(|(at, _)| {
+        !text[at + id.len()..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_digit())
+    })
+}
+
 /// Writes `failure` on stderr: `error: …`, and the `random` of the failed request unless the
 /// message already names it.
 pub(crate) fn print_failure(failure: &Failure) {
     let mut err = std::io::stderr().lock();
     let _ = write!(err, "error: {}", failure.message);
     if let Some(random) = failure.random {
-        let id = request_id(Some(random), None);
-        if !failure.message.contains(&id) {
-            let _ = write!(err, " ({id})");
+        if !names_request(&failure.message, random) {
+            let _ = write!(err, " ({})", request_id(Some(random), None));
         }
     }
     let _ = writeln!(err);
@@ -553,6 +564,16 @@ mod tests {
                 Self::Failed(failure) => write!(f, "failed ({failure})"),
             }
         }
+    }
+
+    #[test]
+    fn a_text_names_a_request_by_its_whole_random() {
+        let error = "sns/friend_add failed: API error 70009 (random 123, host h, attempts 1)";
+        assert!(names_request(error, 123));
+        assert!(!names_request(error, 12));
+        assert!(names_request("… (random 7)", 7));
+        assert!(!names_request("random 71", 7));
+        assert!(!names_request("no request", 7));
     }
 
     #[test]

@@ -211,13 +211,22 @@ async fn a_request_is_named_the_same_way_everywhere() {
     assert_eq!(code(&out), 3, "{}", stderr(&out));
     let random = last_random(&emu);
     let text = stderr(&out);
-    assert!(
-        text.contains(&format!(
-            "a request of 1 pair failed (random {random}, host {host}): "
-        )),
-        "{text}"
+    // The library's error names the request; tim's line says it once.
+    let id = format!("(random {random}, host {host}, attempts 1)");
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("a request of "))
+        .unwrap_or_else(|| panic!("no request line: {text}"));
+    assert_eq!(
+        line,
+        format!("a request of 1 pair failed: sns/friend_add failed: API error 70009 {id}")
     );
-    assert!(text.contains(&format!("random {random}")), "{text}");
+    let error = text
+        .lines()
+        .find(|l| l.starts_with("error: "))
+        .unwrap_or_else(|| panic!("no error line: {text}"));
+    assert!(error.contains(&id), "{error}");
+    assert_eq!(error.matches("random ").count(), 1, "{error}");
     emu.stop().await;
 }
 

@@ -872,17 +872,26 @@ fn accounts_import_resume_and_report() {
     let output = setup.run(&args);
     assert_eq!(code(&output), 1, "{}", text(&output.stderr));
     let stderr = text(&output.stderr);
+    // The request is named once, by the library's error text.
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("a request of "))
+        .unwrap_or_else(|| panic!("no request line: {stderr}"));
     assert!(
-        stderr.contains("a request of 100 accounts failed (random "),
-        "{stderr}"
+        line.starts_with(
+            "a request of 100 accounts failed: im_open_login_svc/multiaccount_import failed: \
+             HTTP status 502 (random "
+        ),
+        "{line}"
     );
     assert!(
-        stderr.contains(&format!(
-            ", host {}): ",
+        line.contains(&format!(
+            ", host {}, attempts ",
             setup.emulator.base_url().trim_start_matches("http://")
         )),
-        "{stderr}"
+        "{line}"
     );
+    assert_eq!(line.matches("random ").count(), 1, "{line}");
     let stdout = text(&output.stdout);
     assert!(
         stdout.contains("  imported              150\n  failed                100\n"),

@@ -41,7 +41,7 @@ use tokio::task::JoinSet;
 use crate::config::GlobalArgs;
 use crate::input::{self, Errors, Format, LineError, Record, Records, Schema, Source};
 use crate::journal::{self, Entry, EntryRef, Journal, Key};
-use crate::output::{Exit, Failure, Out, Outcome, report_json, request_id};
+use crate::output::{Exit, Failure, Out, Outcome, names_request, report_json, request_id};
 use crate::progress::Progress;
 
 /// What every import takes.
@@ -496,6 +496,22 @@ impl Kind for Accounts {
 fn items<K: Kind>(n: impl Into<u64>) -> String {
     let n = n.into();
     format!("{n} {}", if n == 1 { K::ONE } else { K::NOUN })
+}
+
+/// The stderr line of a request of `size` (`1 pair`) that failed with `error`: `a request of 1
+/// pair failed: sns/friend_add failed: API error 70009 (random N, host H, attempts 1)`. The
+/// library's error names the request it was sent as, so it is named once; a request never sent
+/// (`not sent`), or an error that does not name it, is named before the error.
+fn failed_request_line(size: &str, random: Option<u32>, host: Option<&str>, error: &str) -> String {
+    match random {
+        Some(random) if names_request(error, random) => {
+            format!("a request of {size} failed: {error}")
+        }
+        _ => format!(
+            "a request of {size} failed ({}): {error}",
+            request_id(random, host)
+        ),
+    }
 }
 
 /// `1 request`, `2 requests`.
@@ -1435,15 +1451,16 @@ fn settle<K: Kind>(
         document["kind"] = json!("report");
         out.emit(&document, "");
     } else {
-        for r in report.requests.iter().filter(|r| r.error.is_some()) {
-            progress.suspend(|| {
-                eprintln!(
-                    "a request of {} failed ({}): {}",
-                    items::<K>(r.items as u64),
-                    request_id(r.random, r.host.as_deref()),
-                    r.error.as_deref().unwrap_or_default()
+        for r in report.requests.iter() {
+            if let Some(error) = &r.error {
+                let line = failed_request_line(
+                    &items::<K>(r.items as u64),
+                    r.random,
+                    r.host.as_deref(),
+                    error,
                 );
-            });
+                progress.suspend(|| eprintln!("{line}"));
+            }
         }
     }
     if let Some(code) = config {
@@ -1863,6 +1880,27 @@ fn shell_quote(word: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failed_request_is_named_once() {
+        let error =
+            "sns/friend_add failed: API error 70009 (random 42, host h.example, attempts 1)";
+        assert_eq!(
+            failed_request_line("1 pair", Some(42), Some("h.example"), error),
+            format!("a request of 1 pair failed: {error}")
+        );
+        // Nothing was sent: the error's random never left.
+        let error = "sns/friend_add failed: no UserSig (random 42, attempts 0)";
+        assert_eq!(
+            failed_request_line("2 pairs", None, None, error),
+            format!("a request of 2 pairs failed (not sent): {error}")
+        );
+        // An error that does not name the request.
+        assert_eq!(
+            failed_request_line("1 account", Some(42), Some("h.example"), "cut short"),
+            "a request of 1 account failed (random 42, host h.example): cut short"
+        );
+    }
 
     const FRIENDS: Friends = Friends {
         single: false,
