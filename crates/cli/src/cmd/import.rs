@@ -1036,6 +1036,32 @@ enum End {
     Input(Failure),
 }
 
+impl End {
+    /// Why the sending stopped before the end of the file, as the JSON summary's `stopped` says
+    /// it; `None` when it did not.
+    fn stopped(&self) -> Option<&'static str> {
+        match self {
+            Self::Done => None,
+            Self::Interrupted => Some("interrupted"),
+            Self::Abandoned => Some("abandoned"),
+            Self::Config(_) => Some("config"),
+            Self::Journal(_) => Some("journal"),
+            Self::Input(_) => Some("input"),
+        }
+    }
+}
+
+/// How many of the file's `total` items the same command line skips as settled: those
+/// `recorded` in the journal (before or during this run), none without one. The others it sends
+/// again.
+fn settled_of(args: &ImportArgs, total: u64, recorded: u64) -> u64 {
+    if args.journal.is_some() {
+        recorded.min(total)
+    } else {
+        0
+    }
+}
+
 /// What a run sent.
 #[derive(Debug)]
 struct Sent {
@@ -1147,10 +1173,15 @@ async fn import<K: Kind>(
     if let Some(path) = &args.report {
         write_report::<K>(path, &tally.failed)?;
     }
+    // Settled: in the journal, from before this run or written during it (an item whose
+    // failure sending it again may change, such as those of a request refused for the
+    // credentials, is not written).
+    let recorded = before + journal.as_ref().map_or(0, Journal::written);
     summary::<K>(
         source.name(),
         total,
         before,
+        recorded,
         &tally,
         &sent,
         verified.as_deref(),
@@ -1158,10 +1189,6 @@ async fn import<K: Kind>(
         out,
     );
     if stopped {
-        // Settled: in the journal, from before this run or written during it (an item whose
-        // failure sending it again may change, such as those of a request refused for the
-        // credentials, is not written).
-        let recorded = before + journal.as_ref().map_or(0, Journal::written);
         resume_hint::<K>(args, total as u64, recorded, &sent.end);
     }
     synced?;
@@ -1567,12 +1594,14 @@ fn dry_run<K: Kind>(
 }
 
 /// The summary on stdout: counts by outcome over the whole file, this run's rate, the failures
-/// (or where they were written) and the verification.
+/// (or where they were written) and the verification; with `--json`, also why the sending
+/// stopped and, of the `recorded` items (see [`settled_of`]), how many are settled.
 #[allow(clippy::too_many_arguments)]
 fn summary<K: Kind>(
     source: &str,
     total: usize,
     before: u64,
+    recorded: u64,
     tally: &Tally,
     sent: &Sent,
     verified: Option<&[Checked]>,
@@ -1617,6 +1646,7 @@ fn summary<K: Kind>(
                 )
             })
             .collect();
+        let settled = settled_of(args, total as u64, recorded);
         let document = json!({
             "kind": "summary",
             "command": K::COMMAND,
@@ -1629,7 +1659,9 @@ fn summary<K: Kind>(
             "requests": sent.requests,
             "seconds": (seconds * 1000.0).round() / 1000.0,
             "per_second": (rate * 10.0).round() / 10.0,
-            "interrupted": !matches!(sent.end, End::Done),
+            "stopped": sent.end.stopped(),
+            "settled": settled,
+            "to_send_again": total as u64 - settled,
             "journal": args.journal.as_ref().map(|p| p.display().to_string()),
             "report": args.report.as_ref().map(|p| p.display().to_string()),
             "verify": verified.map(|v| json!({
@@ -1809,7 +1841,7 @@ fn resume_text<K: Kind>(
             K::ONE
         ));
     }
-    let recorded = recorded.min(total);
+    let recorded = settled_of(args, total, recorded);
     let again = total - recorded;
     let mut text = format!(
         "{why}: {recorded} of {all} settled (in the journal), {again} to send again; resume with the same command:\n  {command}"
@@ -2050,6 +2082,36 @@ mod tests {
             text(&args("pairs.csv", None), 0, &config).unwrap(),
             "stopped by a configuration error: without --journal no pair is recorded as settled, so the same command sends the 10 pairs again (add --journal PATH to make an import resumable)"
         );
+    }
+
+    #[test]
+    fn the_json_summary_names_why_the_sending_stopped_and_counts_the_settled() {
+        let failure = || Failure::config("70009");
+        let stops = [
+            (End::Done, None),
+            (End::Interrupted, Some("interrupted")),
+            (End::Abandoned, Some("abandoned")),
+            (End::Config(failure()), Some("config")),
+            (End::Journal(failure()), Some("journal")),
+            (End::Input(failure()), Some("input")),
+        ];
+        for (end, stopped) in stops {
+            assert_eq!(end.stopped(), stopped);
+        }
+        let args = |journal: Option<&str>| ImportArgs {
+            file: "pairs.csv".to_owned(),
+            format: Format::Auto,
+            journal: journal.map(PathBuf::from),
+            report: None,
+            concurrency: 8,
+            dry_run: false,
+            verify: false,
+            no_progress: true,
+            rate: None,
+        };
+        assert_eq!(settled_of(&args(Some("j")), 10, 4), 4);
+        assert_eq!(settled_of(&args(Some("j")), 10, 12), 10);
+        assert_eq!(settled_of(&args(None), 10, 4), 0);
     }
 
     #[test]
