@@ -115,15 +115,26 @@ pub(crate) fn request_id(random: Option<u32>, host: Option<&str>) -> String {
     text
 }
 
+/// Whether `text` names the request of `random` already, as the library's errors do (`(random
+/// N, host H, attempts A)`): `random N` not followed by another digit.
+pub(crate) fn names_request(text: &str, random: u32) -> bool {
+    let id = request_id(Some(random), None);
+    text.match_indices(&id).any(|(at, _)| {
+        !text[at + id.len()..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_digit())
+    })
+}
+
 /// Writes `failure` on stderr: `error: …`, and the `random` of the failed request unless the
 /// message already names it.
 pub(crate) fn print_failure(failure: &Failure) {
     let mut err = std::io::stderr().lock();
     let _ = write!(err, "error: {}", failure.message);
     if let Some(random) = failure.random {
-        let id = request_id(Some(random), None);
-        if !failure.message.contains(&id) {
-            let _ = write!(err, " ({id})");
+        if !names_request(&failure.message, random) {
+            let _ = write!(err, " ({})", request_id(Some(random), None));
         }
     }
     let _ = writeln!(err);
@@ -185,15 +196,42 @@ pub(crate) trait Outcome: ItemOutcome {
     fn label(&self) -> String;
 }
 
+/// The label of an outcome that no arm names (the outcome enums are `#[non_exhaustive]`, so a
+/// newer library may bring one): `failed` only when the outcome is a failure, else its `Display`
+/// in snake case, so that a success never prints as a failure.
+fn other_label<O: ItemOutcome + Display>(outcome: &O) -> String {
+    if outcome.failure().is_some() {
+        "failed".to_owned()
+    } else {
+        snake_words(&outcome.to_string())
+    }
+}
+
+/// `already blocked` → `already_blocked`: lower case, each run of other characters than letters
+/// and digits one `_`, none at either end.
+fn snake_words(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+        } else if !out.is_empty() && !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    if out.ends_with('_') {
+        out.pop();
+    }
+    out
+}
+
 impl Outcome for AddOutcome {
     fn label(&self) -> String {
         match self {
-            Self::Added => "added",
-            Self::Pending => "pending",
-            Self::AlreadyFriends => "already_friends",
-            _ => "failed",
+            Self::Added => "added".to_owned(),
+            Self::Pending => "pending".to_owned(),
+            Self::AlreadyFriends => "already_friends".to_owned(),
+            other => other_label(other),
         }
-        .to_owned()
     }
 }
 
@@ -215,7 +253,7 @@ impl Outcome for CheckOutcome {
     fn label(&self) -> String {
         match self.relation() {
             Some(relation) => snake(relation.as_str(), "CheckResult_Type_"),
-            None => "failed".to_owned(),
+            None => other_label(self),
         }
     }
 }
@@ -223,32 +261,29 @@ impl Outcome for CheckOutcome {
 impl Outcome for DeleteOutcome {
     fn label(&self) -> String {
         match self {
-            Self::Deleted => "deleted",
-            Self::NotFriends => "not_friends",
-            _ => "failed",
+            Self::Deleted => "deleted".to_owned(),
+            Self::NotFriends => "not_friends".to_owned(),
+            other => other_label(other),
         }
-        .to_owned()
     }
 }
 
 impl Outcome for BlockOutcome {
     fn label(&self) -> String {
         match self {
-            Self::Blocked => "blocked",
-            Self::AlreadyBlocked => "already_blocked",
-            _ => "failed",
+            Self::Blocked => "blocked".to_owned(),
+            Self::AlreadyBlocked => "already_blocked".to_owned(),
+            other => other_label(other),
         }
-        .to_owned()
     }
 }
 
 impl Outcome for UnblockOutcome {
     fn label(&self) -> String {
         match self {
-            Self::Unblocked => "unblocked",
-            _ => "failed",
+            Self::Unblocked => "unblocked".to_owned(),
+            other => other_label(other),
         }
-        .to_owned()
     }
 }
 
@@ -258,7 +293,7 @@ impl Outcome for BlockCheckOutcome {
             // `BlackCheckResult_Type_NO`: named as friend check names no relation.
             Some(BlockRelation::No) => "no_relation".to_owned(),
             Some(relation) => snake(relation.as_str(), "BlackCheckResult_Type_"),
-            None => "failed".to_owned(),
+            None => other_label(self),
         }
     }
 }
@@ -266,10 +301,9 @@ impl Outcome for BlockCheckOutcome {
 impl Outcome for ImportOutcome {
     fn label(&self) -> String {
         match self {
-            Self::Imported => "imported",
-            _ => "failed",
+            Self::Imported => "imported".to_owned(),
+            other => other_label(other),
         }
-        .to_owned()
     }
 }
 
@@ -277,7 +311,7 @@ impl Outcome for AccountCheckOutcome {
     fn label(&self) -> String {
         match self {
             Self::Checked(status) => snake(status.as_str(), ""),
-            _ => "failed".to_owned(),
+            other => other_label(other),
         }
     }
 }
@@ -383,5 +417,173 @@ impl<O: Outcome> Display for Table<'_, O> {
             writeln!(f)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fmt;
+
+    use tencent_im::{AccountStatus, ErrorCode, ItemFailure, Relation};
+
+    use super::*;
+
+    /// Every failure an item can carry: with Tencent's code, and without one.
+    fn failures() -> [ItemFailure; 2] {
+        [
+            ItemFailure::new(ErrorCode::new(30516), "Err_SNS_FriendAdd_Deny_Any"),
+            ItemFailure::without_code(
+                "the reply carries no result for this account",
+                ErrorClass::Transient,
+            ),
+        ]
+    }
+
+    /// `label()` is `failed` exactly when the outcome is a failure, whichever `outcomes` are.
+    fn assert_failed_iff_failure<O: Outcome + fmt::Display>(outcomes: impl IntoIterator<Item = O>) {
+        for outcome in outcomes {
+            assert_eq!(
+                outcome.label() == "failed",
+                outcome.failure().is_some(),
+                "{outcome} is labelled {}",
+                outcome.label()
+            );
+        }
+    }
+
+    #[test]
+    fn label_is_failed_exactly_when_the_outcome_is_a_failure() {
+        assert_failed_iff_failure(
+            [
+                AddOutcome::Added,
+                AddOutcome::Pending,
+                AddOutcome::AlreadyFriends,
+            ]
+            .into_iter()
+            .chain(failures().map(AddOutcome::Failed)),
+        );
+        assert_failed_iff_failure(
+            [
+                Relation::BothWay,
+                Relation::AWithB,
+                Relation::BWithA,
+                Relation::NoRelation,
+                Relation::from("CheckResult_Type_Undocumented"),
+            ]
+            .map(CheckOutcome::Checked)
+            .into_iter()
+            .chain(failures().map(CheckOutcome::Failed)),
+        );
+        assert_failed_iff_failure(
+            [DeleteOutcome::Deleted, DeleteOutcome::NotFriends]
+                .into_iter()
+                .chain(failures().map(DeleteOutcome::Failed)),
+        );
+        assert_failed_iff_failure(
+            [BlockOutcome::Blocked, BlockOutcome::AlreadyBlocked]
+                .into_iter()
+                .chain(failures().map(BlockOutcome::Failed)),
+        );
+        assert_failed_iff_failure(
+            [UnblockOutcome::Unblocked]
+                .into_iter()
+                .chain(failures().map(UnblockOutcome::Failed)),
+        );
+        assert_failed_iff_failure(
+            [
+                BlockRelation::BothWay,
+                BlockRelation::AWithB,
+                BlockRelation::BWithA,
+                BlockRelation::No,
+                BlockRelation::from("BlackCheckResult_Type_Undocumented"),
+            ]
+            .map(BlockCheckOutcome::Checked)
+            .into_iter()
+            .chain(failures().map(BlockCheckOutcome::Failed)),
+        );
+        assert_failed_iff_failure(
+            [ImportOutcome::Imported]
+                .into_iter()
+                .chain(failures().map(ImportOutcome::Failed)),
+        );
+        assert_failed_iff_failure(
+            [
+                AccountStatus::Imported,
+                AccountStatus::NotImported,
+                AccountStatus::from("Undocumented"),
+            ]
+            .map(AccountCheckOutcome::Checked)
+            .into_iter()
+            .chain(failures().map(AccountCheckOutcome::Failed)),
+        );
+    }
+
+    #[test]
+    fn labels_of_the_named_outcomes() {
+        assert_eq!(BlockOutcome::AlreadyBlocked.label(), "already_blocked");
+        assert_eq!(
+            BlockCheckOutcome::Checked(BlockRelation::No).label(),
+            "no_relation"
+        );
+        assert_eq!(
+            BlockCheckOutcome::Checked(BlockRelation::from("BlackCheckResult_Type_NewKind"))
+                .label(),
+            "new_kind"
+        );
+        assert_eq!(CheckOutcome::Checked(Relation::AWithB).label(), "a_with_b");
+        assert_eq!(
+            AccountCheckOutcome::Checked(AccountStatus::NotImported).label(),
+            "not_imported"
+        );
+    }
+
+    /// An outcome type as a newer library may bring: one success and one failure that no arm
+    /// of `tim` names.
+    enum Newer {
+        Muted,
+        Failed(ItemFailure),
+    }
+
+    impl ItemOutcome for Newer {
+        fn from_failure(failure: ItemFailure) -> Self {
+            Self::Failed(failure)
+        }
+
+        fn failure(&self) -> Option<&ItemFailure> {
+            match self {
+                Self::Failed(f) => Some(f),
+                Self::Muted => None,
+            }
+        }
+    }
+
+    impl fmt::Display for Newer {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            match self {
+                Self::Muted => f.write_str("muted (for now)"),
+                Self::Failed(failure) => write!(f, "failed ({failure})"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_text_names_a_request_by_its_whole_random() {
+        let error = "sns/friend_add failed: API error 70009 (random 123, host h, attempts 1)";
+        assert!(names_request(error, 123));
+        assert!(!names_request(error, 12));
+        assert!(names_request("… (random 7)", 7));
+        assert!(!names_request("random 71", 7));
+        assert!(!names_request("no request", 7));
+    }
+
+    #[test]
+    fn an_unnamed_success_is_its_display_in_snake_case_and_an_unnamed_failure_is_failed() {
+        assert_eq!(other_label(&Newer::Muted), "muted_for_now");
+        for failure in failures() {
+            assert_eq!(other_label(&Newer::Failed(failure)), "failed");
+        }
+        assert_eq!(snake_words("already blocked"), "already_blocked");
+        assert_eq!(snake_words("  Not  Friends! "), "not_friends");
+        assert_eq!(snake_words("checked (Über)"), "checked_über");
     }
 }

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use serde_json::Value;
-use tencent_im_emulator::{Config, Emulator};
+use tencent_im_emulator::{Config, Emulator, FaultKind};
 
 /// `tim` with the emulator's app in the environment (no config file of the user's).
 struct Tim {
@@ -211,13 +211,40 @@ async fn a_request_is_named_the_same_way_everywhere() {
     assert_eq!(code(&out), 3, "{}", stderr(&out));
     let random = last_random(&emu);
     let text = stderr(&out);
+    // The library's error names the request; tim's line says it once.
+    let id = format!("(random {random}, host {host}, attempts 1)");
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("a request of "))
+        .unwrap_or_else(|| panic!("no request line: {text}"));
+    assert_eq!(
+        line,
+        format!("a request of 1 pair failed: sns/friend_add failed: API error 70009 {id}")
+    );
+    let error = text
+        .lines()
+        .find(|l| l.starts_with("error: "))
+        .unwrap_or_else(|| panic!("no error line: {text}"));
+    assert!(error.contains(&id), "{error}");
+    assert_eq!(error.matches("random ").count(), 1, "{error}");
+    emu.stop().await;
+}
+
+/// A gateway's HTTP 429 that lasts through the client's retries exits 5, as Tencent's rate-limit
+/// codes do.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_gateways_429_exits_as_rate_limited() {
+    let emu = emulator().await;
+    let tim = Tim::new(&emu);
+    // The client's four attempts.
+    emu.inject(FaultKind::Http429, 4);
+    let out = tim.run(&["account", "check", "alice"]).await;
+    assert_eq!(code(&out), 5, "{}", stderr(&out));
+    let text = stderr(&out);
     assert!(
-        text.contains(&format!(
-            "a request of 1 pair failed (random {random}, host {host}): "
-        )),
+        text.starts_with("error: ") && text.contains("HTTP status 429"),
         "{text}"
     );
-    assert!(text.contains(&format!("random {random}")), "{text}");
     emu.stop().await;
 }
 

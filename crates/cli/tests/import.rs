@@ -381,7 +381,11 @@ fn every_outcome_with_json_report_and_verify() {
     );
     assert_eq!(summary["sent"], 18);
     assert_eq!(summary["requests"], 3);
-    assert_eq!(summary["interrupted"], false);
+    // Sent to the end; without a journal nothing is settled, so the same command sends every
+    // pair again.
+    assert_eq!(summary["stopped"], Value::Null);
+    assert_eq!(summary["settled"], 0);
+    assert_eq!(summary["to_send_again"], 18);
     assert!(summary["per_second"].as_f64().unwrap() > 0.0);
     assert_eq!(
         summary["verify"],
@@ -523,6 +527,14 @@ fn a_configuration_error_counts_the_items_settled_and_those_to_send_again() {
         )),
         "{stderr}"
     );
+    // The JSON summary says the same.
+    let output = wrong_key(&[&["--json"][..], &args("pairs.csv")].concat());
+    assert_eq!(code(&output), 3, "{}", text(&output.stderr));
+    let summary = json_lines(&output).pop().unwrap();
+    assert_eq!(summary["kind"], "summary");
+    assert_eq!(summary["stopped"], "config");
+    assert_eq!(summary["settled"], 6);
+    assert_eq!(summary["to_send_again"], 6);
     // As it says: the same command with the right key sends those 6.
     setup.emulator.clear_journal();
     let output = setup.run(&args("pairs.csv"));
@@ -872,17 +884,26 @@ fn accounts_import_resume_and_report() {
     let output = setup.run(&args);
     assert_eq!(code(&output), 1, "{}", text(&output.stderr));
     let stderr = text(&output.stderr);
+    // The request is named once, by the library's error text.
+    let line = stderr
+        .lines()
+        .find(|l| l.starts_with("a request of "))
+        .unwrap_or_else(|| panic!("no request line: {stderr}"));
     assert!(
-        stderr.contains("a request of 100 accounts failed (random "),
-        "{stderr}"
+        line.starts_with(
+            "a request of 100 accounts failed: im_open_login_svc/multiaccount_import failed: \
+             HTTP status 502 (random "
+        ),
+        "{line}"
     );
     assert!(
-        stderr.contains(&format!(
-            ", host {}): ",
+        line.contains(&format!(
+            ", host {}, attempts ",
             setup.emulator.base_url().trim_start_matches("http://")
         )),
-        "{stderr}"
+        "{line}"
     );
+    assert_eq!(line.matches("random ").count(), 1, "{line}");
     let stdout = text(&output.stdout);
     assert!(
         stdout.contains("  imported              150\n  failed                100\n"),
@@ -930,6 +951,9 @@ fn accounts_import_resume_and_report() {
     let summary = json_lines(&output).pop().unwrap();
     assert_eq!(summary["settled_before"], 250);
     assert_eq!(summary["sent"], 0);
+    assert_eq!(summary["stopped"], Value::Null);
+    assert_eq!(summary["settled"], 250);
+    assert_eq!(summary["to_send_again"], 0);
     assert_eq!(summary["verify"]["mismatched"], 0);
     assert!(setup.sent_accounts().is_empty());
 

@@ -75,8 +75,8 @@ pub struct ServeArgs {
     /// Default: each endpoint's documented rate (200/s, 100/s for the batch account APIs).
     #[arg(long)]
     rate_limit: Option<u32>,
-    /// How long a friend_add or black_list_delete holds its From_Account; a concurrent one for
-    /// it gets 30008.
+    /// How long a friend_add, black_list_add or black_list_delete holds its From_Account; another
+    /// of them for it meanwhile gets 30008.
     #[arg(long, default_value_t = 0)]
     write_latency_ms: u64,
     /// A word that makes Remark, GroupName or AddWording fail with 30005 (repeatable).

@@ -205,9 +205,9 @@ pub struct Config {
     pub rate_limit: RateLimit,
     /// Per-endpoint rates that override [`Config::rate_limit`]; 0 means unlimited.
     pub rate_overrides: HashMap<Endpoint, u32>,
-    /// How long a friend_add or a black_list_delete holds its `From_Account` before writing.
-    /// Another of them for the same `From_Account` that arrives meanwhile gets 30008 for every
-    /// item. Default zero: writes are immediate and never conflict.
+    /// How long a friend_add, black_list_add or black_list_delete holds its `From_Account` before
+    /// writing. Another of them for the same `From_Account` that arrives meanwhile gets 30008 for
+    /// every item. Default zero: writes are immediate and never conflict.
     pub write_latency: Duration,
     /// Words that make a `Remark`, `GroupName` or `AddWording` fail with 30005.
     pub sensitive_words: Vec<String>,
@@ -327,7 +327,7 @@ impl Config {
         self
     }
 
-    /// Sets the write latency of friend_add and black_list_delete (see
+    /// Sets the write latency of friend_add, black_list_add and black_list_delete (see
     /// [`Config::write_latency`]).
     #[must_use]
     pub fn write_latency(mut self, latency: Duration) -> Self {

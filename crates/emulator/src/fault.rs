@@ -36,8 +36,9 @@ pub enum FaultKind {
     TruncatedBody,
     /// HTTP 200 with a plain-text body that is not JSON.
     NonJsonBody,
-    /// A friend_add reply whose every item failed with 30006, nothing applied (the request is
-    /// answered before authentication; other commands get the whole-request 30006).
+    /// A reply of friend_add, black_list_add, black_list_delete or black_list_check whose every
+    /// item failed with 30006, nothing applied (the request is answered before authentication);
+    /// the other commands get the whole-request 30006.
     ItemError30006,
     /// The same with 30007 (timeout) for every item.
     ItemError30007,

@@ -8,10 +8,10 @@ use crate::error::Error;
 use crate::report::Report;
 
 impl Client {
-    /// Checks the blocklist relation of `from` with each of `to_accounts`: with
-    /// [`BlockCheckType::Both`], whether each is in the other's blocklist; with
-    /// [`BlockCheckType::Single`], only whether it is in `from`'s. One outcome per account, in
-    /// your order; an item whose `ResultCode` is not 0 is failed, whatever its `Relation`.
+    /// Checks the blocklist relation of `from` with each of `to_accounts`, split into requests of
+    /// at most 1,000: with [`BlockCheckType::Both`], whether each is in the other's blocklist;
+    /// with [`BlockCheckType::Single`], only whether it is in `from`'s. One outcome per account,
+    /// in your order; an item whose `ResultCode` is not 0 is failed, whatever its `Relation`.
     ///
     /// ```no_run
     /// use tencent_im::{BlockCheckOutcome, BlockCheckType, BlockRelation};

@@ -54,13 +54,14 @@ impl<T> From<&tencent_im_transport::CallReply<T>> for Receipt {
 ///
 /// `O` is the command's outcome type, e.g. [`AddOutcome`](crate::AddOutcome) for friend_add:
 /// added, pending, already friends, or failed with its code and retry class. `Display` prints
-/// one line per item, then one per request with its `random`:
+/// one line per item, then one per request, named as `tim` and this crate's errors name it,
+/// `random N, host H`:
 ///
 /// ```text
 /// alice → bob: added
 /// alice → carol: pending
 /// alice → dave: failed (code 30516: Err_SNS_FriendAdd_Deny_Any) [permanent]
-/// request random 2843096412 to 127.0.0.1:40515: 3 items, 1 attempt
+/// request random 2843096412, host 127.0.0.1:40515: 3 items, 1 attempt
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -132,7 +133,7 @@ impl<O: ItemOutcome + fmt::Display> fmt::Display for Report<O> {
                 None => f.write_str("request not sent")?,
             }
             if let Some(host) = &r.host {
-                write!(f, " to {host}")?;
+                write!(f, ", host {host}")?;
             }
             let plural = |n: usize| if n == 1 { "" } else { "s" };
             write!(
@@ -152,5 +153,61 @@ impl<O: ItemOutcome + fmt::Display> fmt::Display for Report<O> {
             writeln!(f)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tencent_im_protocol::sns::AddOutcome;
+    use tencent_im_protocol::{ErrorCode, ItemFailure};
+
+    use super::*;
+
+    fn request(random: Option<u32>, host: Option<&str>) -> RequestRecord {
+        RequestRecord {
+            random,
+            host: host.map(str::to_owned),
+            items: 2,
+            attempts: 1,
+            round: 0,
+            error: None,
+        }
+    }
+
+    #[test]
+    fn a_request_is_named_random_n_host_h() {
+        let mut failed = request(None, Some("127.0.0.1:9"));
+        failed.attempts = 0;
+        failed.error = Some("no UserSig".to_owned());
+        let mut resent = request(Some(7), None);
+        resent.items = 1;
+        resent.round = 1;
+        let report = Report {
+            from: Some("alice".to_owned()),
+            items: vec![
+                ItemReport::new("bob", AddOutcome::Added),
+                ItemReport::new(
+                    "dave",
+                    AddOutcome::Failed(ItemFailure::new(
+                        ErrorCode::new(30516),
+                        "Err_SNS_FriendAdd_Deny_Any",
+                    )),
+                ),
+            ],
+            requests: vec![
+                request(Some(2843096412), Some("127.0.0.1:40515")),
+                resent,
+                failed,
+            ],
+            discrepancies: Vec::new(),
+        };
+        assert_eq!(
+            report.to_string(),
+            "alice → bob: added\n\
+             alice → dave: failed (code 30516: Err_SNS_FriendAdd_Deny_Any) [permanent]\n\
+             request random 2843096412, host 127.0.0.1:40515: 2 items, 1 attempt\n\
+             request random 7: 1 item, 1 attempt, resend 1\n\
+             request not sent, host 127.0.0.1:9: 2 items, 0 attempts, failed: no UserSig\n"
+        );
     }
 }

@@ -160,6 +160,16 @@ async fn unblock_and_check_blocklist_report_every_account() {
         report.items[0].outcome,
         BlockCheckOutcome::Checked(BlockRelation::No)
     );
+    // The emulator's decision: the sender checked against itself is `NO`, answered 0 (its
+    // blocklist cannot hold it; black_list_add and black_list_delete answer 30001 for self).
+    let report = client
+        .check_blocklist("alice", ["alice"], BlockCheckType::Both)
+        .await
+        .unwrap();
+    assert_eq!(
+        report.items[0].outcome,
+        BlockCheckOutcome::Checked(BlockRelation::No)
+    );
 
     // bob unblocked, carol was not blocked by alice, nobody does not exist.
     let report = client

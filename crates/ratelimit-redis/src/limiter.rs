@@ -128,7 +128,8 @@ impl RedisRateLimiterBuilder {
     }
 
     /// Sets how long the fleet pauses after a rate-limit answer (default 1 s): the endpoint for
-    /// 60007, 60018, 60019 and 30540, the whole app for 60011.
+    /// Tencent's 60007, 60018, 60019 and 30540 and for a gateway's HTTP 429, the whole app for
+    /// 60011.
     #[must_use]
     pub fn pause(mut self, pause: Duration) -> Self {
         self.pause = pause;
@@ -578,7 +579,7 @@ impl Inner {
             answer = %answer,
             pause_ms = u64::try_from(self.pause.as_millis()).unwrap_or(u64::MAX),
             app_wide,
-            "rate limited by Tencent: pausing the fleet"
+            "rate limited: pausing the fleet"
         );
         if self.degraded.load(Ordering::Acquire) {
             return;

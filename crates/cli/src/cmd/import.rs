@@ -41,7 +41,7 @@ use tokio::task::JoinSet;
 use crate::config::GlobalArgs;
 use crate::input::{self, Errors, Format, LineError, Record, Records, Schema, Source};
 use crate::journal::{self, Entry, EntryRef, Journal, Key};
-use crate::output::{Exit, Failure, Out, Outcome, report_json, request_id};
+use crate::output::{Exit, Failure, Out, Outcome, names_request, report_json, request_id};
 use crate::progress::Progress;
 
 /// What every import takes.
@@ -496,6 +496,22 @@ impl Kind for Accounts {
 fn items<K: Kind>(n: impl Into<u64>) -> String {
     let n = n.into();
     format!("{n} {}", if n == 1 { K::ONE } else { K::NOUN })
+}
+
+/// The stderr line of a request of `size` (`1 pair`) that failed with `error`: `a request of 1
+/// pair failed: sns/friend_add failed: API error 70009 (random N, host H, attempts 1)`. The
+/// library's error names the request it was sent as, so it is named once; a request never sent
+/// (`not sent`), or an error that does not name it, is named before the error.
+fn failed_request_line(size: &str, random: Option<u32>, host: Option<&str>, error: &str) -> String {
+    match random {
+        Some(random) if names_request(error, random) => {
+            format!("a request of {size} failed: {error}")
+        }
+        _ => format!(
+            "a request of {size} failed ({}): {error}",
+            request_id(random, host)
+        ),
+    }
 }
 
 /// `1 request`, `2 requests`.
@@ -1020,6 +1036,32 @@ enum End {
     Input(Failure),
 }
 
+impl End {
+    /// Why the sending stopped before the end of the file, as the JSON summary's `stopped` says
+    /// it; `None` when it did not.
+    fn stopped(&self) -> Option<&'static str> {
+        match self {
+            Self::Done => None,
+            Self::Interrupted => Some("interrupted"),
+            Self::Abandoned => Some("abandoned"),
+            Self::Config(_) => Some("config"),
+            Self::Journal(_) => Some("journal"),
+            Self::Input(_) => Some("input"),
+        }
+    }
+}
+
+/// How many of the file's `total` items the same command line skips as settled: those
+/// `recorded` in the journal (before or during this run), none without one. The others it sends
+/// again.
+fn settled_of(args: &ImportArgs, total: u64, recorded: u64) -> u64 {
+    if args.journal.is_some() {
+        recorded.min(total)
+    } else {
+        0
+    }
+}
+
 /// What a run sent.
 #[derive(Debug)]
 struct Sent {
@@ -1131,10 +1173,15 @@ async fn import<K: Kind>(
     if let Some(path) = &args.report {
         write_report::<K>(path, &tally.failed)?;
     }
+    // Settled: in the journal, from before this run or written during it (an item whose
+    // failure sending it again may change, such as those of a request refused for the
+    // credentials, is not written).
+    let recorded = before + journal.as_ref().map_or(0, Journal::written);
     summary::<K>(
         source.name(),
         total,
         before,
+        recorded,
         &tally,
         &sent,
         verified.as_deref(),
@@ -1142,10 +1189,6 @@ async fn import<K: Kind>(
         out,
     );
     if stopped {
-        // Settled: in the journal, from before this run or written during it (an item whose
-        // failure sending it again may change, such as those of a request refused for the
-        // credentials, is not written).
-        let recorded = before + journal.as_ref().map_or(0, Journal::written);
         resume_hint::<K>(args, total as u64, recorded, &sent.end);
     }
     synced?;
@@ -1435,15 +1478,16 @@ fn settle<K: Kind>(
         document["kind"] = json!("report");
         out.emit(&document, "");
     } else {
-        for r in report.requests.iter().filter(|r| r.error.is_some()) {
-            progress.suspend(|| {
-                eprintln!(
-                    "a request of {} failed ({}): {}",
-                    items::<K>(r.items as u64),
-                    request_id(r.random, r.host.as_deref()),
-                    r.error.as_deref().unwrap_or_default()
+        for r in report.requests.iter() {
+            if let Some(error) = &r.error {
+                let line = failed_request_line(
+                    &items::<K>(r.items as u64),
+                    r.random,
+                    r.host.as_deref(),
+                    error,
                 );
-            });
+                progress.suspend(|| eprintln!("{line}"));
+            }
         }
     }
     if let Some(code) = config {
@@ -1550,12 +1594,14 @@ fn dry_run<K: Kind>(
 }
 
 /// The summary on stdout: counts by outcome over the whole file, this run's rate, the failures
-/// (or where they were written) and the verification.
+/// (or where they were written) and the verification; with `--json`, also why the sending
+/// stopped and, of the `recorded` items (see [`settled_of`]), how many are settled.
 #[allow(clippy::too_many_arguments)]
 fn summary<K: Kind>(
     source: &str,
     total: usize,
     before: u64,
+    recorded: u64,
     tally: &Tally,
     sent: &Sent,
     verified: Option<&[Checked]>,
@@ -1600,6 +1646,7 @@ fn summary<K: Kind>(
                 )
             })
             .collect();
+        let settled = settled_of(args, total as u64, recorded);
         let document = json!({
             "kind": "summary",
             "command": K::COMMAND,
@@ -1612,7 +1659,9 @@ fn summary<K: Kind>(
             "requests": sent.requests,
             "seconds": (seconds * 1000.0).round() / 1000.0,
             "per_second": (rate * 10.0).round() / 10.0,
-            "interrupted": !matches!(sent.end, End::Done),
+            "stopped": sent.end.stopped(),
+            "settled": settled,
+            "to_send_again": total as u64 - settled,
             "journal": args.journal.as_ref().map(|p| p.display().to_string()),
             "report": args.report.as_ref().map(|p| p.display().to_string()),
             "verify": verified.map(|v| json!({
@@ -1792,7 +1841,7 @@ fn resume_text<K: Kind>(
             K::ONE
         ));
     }
-    let recorded = recorded.min(total);
+    let recorded = settled_of(args, total, recorded);
     let again = total - recorded;
     let mut text = format!(
         "{why}: {recorded} of {all} settled (in the journal), {again} to send again; resume with the same command:\n  {command}"
@@ -1863,6 +1912,27 @@ fn shell_quote(word: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failed_request_is_named_once() {
+        let error =
+            "sns/friend_add failed: API error 70009 (random 42, host h.example, attempts 1)";
+        assert_eq!(
+            failed_request_line("1 pair", Some(42), Some("h.example"), error),
+            format!("a request of 1 pair failed: {error}")
+        );
+        // Nothing was sent: the error's random never left.
+        let error = "sns/friend_add failed: no UserSig (random 42, attempts 0)";
+        assert_eq!(
+            failed_request_line("2 pairs", None, None, error),
+            format!("a request of 2 pairs failed (not sent): {error}")
+        );
+        // An error that does not name the request.
+        assert_eq!(
+            failed_request_line("1 account", Some(42), Some("h.example"), "cut short"),
+            "a request of 1 account failed (random 42, host h.example): cut short"
+        );
+    }
 
     const FRIENDS: Friends = Friends {
         single: false,
@@ -2012,6 +2082,36 @@ mod tests {
             text(&args("pairs.csv", None), 0, &config).unwrap(),
             "stopped by a configuration error: without --journal no pair is recorded as settled, so the same command sends the 10 pairs again (add --journal PATH to make an import resumable)"
         );
+    }
+
+    #[test]
+    fn the_json_summary_names_why_the_sending_stopped_and_counts_the_settled() {
+        let failure = || Failure::config("70009");
+        let stops = [
+            (End::Done, None),
+            (End::Interrupted, Some("interrupted")),
+            (End::Abandoned, Some("abandoned")),
+            (End::Config(failure()), Some("config")),
+            (End::Journal(failure()), Some("journal")),
+            (End::Input(failure()), Some("input")),
+        ];
+        for (end, stopped) in stops {
+            assert_eq!(end.stopped(), stopped);
+        }
+        let args = |journal: Option<&str>| ImportArgs {
+            file: "pairs.csv".to_owned(),
+            format: Format::Auto,
+            journal: journal.map(PathBuf::from),
+            report: None,
+            concurrency: 8,
+            dry_run: false,
+            verify: false,
+            no_progress: true,
+            rate: None,
+        };
+        assert_eq!(settled_of(&args(Some("j")), 10, 4), 4);
+        assert_eq!(settled_of(&args(Some("j")), 10, 12), 10);
+        assert_eq!(settled_of(&args(None), 10, 4), 0);
     }
 
     #[test]

@@ -66,6 +66,9 @@ fn black_list_check(req: &BlackListCheck, app: &AppState) -> Deferred {
             ));
             continue;
         };
+        // **Decision** (docs/emulator.md): Tencent documents nothing for an account checked
+        // against itself, unlike black_list_add and black_list_delete, which answer 30001; no
+        // blocklist can hold its owner, so it is answered 0 with `BlackCheckResult_Type_NO`.
         let a_blocks_b = from.blocklist.contains(to);
         let b_blocks_a =
             req.check_type == BlockCheckType::Both && target.blocklist.contains(&req.from_account);
