@@ -122,15 +122,18 @@ impl CallbackHub {
 
     /// Starts the sender task (on the current tokio runtime) for a configuration that
     /// [`validate`](Self::validate) accepted: `Emulator::start` checks it before binding.
+    /// The journal keeps at most `journal_capacity` callbacks and `journal_max_bytes` of their
+    /// text, as the request journal does.
     pub(crate) fn start(
         config: &CallbackConfig,
         clock: SharedClock,
         journal_capacity: usize,
+        journal_max_bytes: usize,
     ) -> Result<(Arc<Self>, JoinHandle<()>), Error> {
         let (queue, jobs) = mpsc::channel(QUEUE_CAPACITY);
         let hub = Arc::new(Self {
             queue,
-            journal: Mutex::new(CallbackJournal::new(journal_capacity)),
+            journal: Mutex::new(CallbackJournal::new(journal_capacity, journal_max_bytes)),
             queued: AtomicU64::new(0),
             done: watch::Sender::new(0),
         });
@@ -189,7 +192,7 @@ impl CallbackHub {
     }
 
     pub(crate) fn clear(&self) {
-        lock(&self.journal).entries.clear();
+        lock(&self.journal).clear();
     }
 
     fn record(&self, entry: CallbackEntry) {
@@ -197,18 +200,39 @@ impl CallbackHub {
     }
 }
 
-/// A bounded journal of callbacks: the oldest entries are dropped past the capacity.
+/// A bounded journal of callbacks: the oldest entries are dropped past the capacity or the
+/// bytes, as in the request journal. An entry holds a body (about 50 KB for a friend_add of 1,000
+/// pairs) and a reply of up to [`MAX_REPLY_BYTES`]: the capacity alone would let 10,000 of them
+/// pin a gigabyte.
 struct CallbackJournal {
     entries: VecDeque<CallbackEntry>,
     capacity: usize,
+    /// The most text the entries may hold ([`text_len`]); the newest entry is kept whatever
+    /// its size.
+    max_bytes: usize,
+    /// The text the entries hold now.
+    bytes: usize,
     next_seq: u64,
 }
 
+/// The text a callback entry holds: what the byte bound counts.
+fn text_len(entry: &CallbackEntry) -> usize {
+    let optional = |text: &Option<String>| text.as_ref().map_or(0, String::len);
+    entry.command.len()
+        + entry.url.len()
+        + entry.request_id.len()
+        + entry.body.len()
+        + optional(&entry.reply)
+        + optional(&entry.error)
+}
+
 impl CallbackJournal {
-    fn new(capacity: usize) -> Self {
+    fn new(capacity: usize, max_bytes: usize) -> Self {
         Self {
             entries: VecDeque::with_capacity(capacity.min(1024)),
             capacity,
+            max_bytes,
+            bytes: 0,
             next_seq: 1,
         }
     }
@@ -219,10 +243,21 @@ impl CallbackJournal {
         if self.capacity == 0 {
             return;
         }
-        while self.entries.len() >= self.capacity {
-            self.entries.pop_front();
+        let size = text_len(&entry);
+        while self.entries.len() >= self.capacity
+            || (!self.entries.is_empty() && self.bytes + size > self.max_bytes)
+        {
+            if let Some(old) = self.entries.pop_front() {
+                self.bytes -= text_len(&old);
+            }
         }
+        self.bytes += size;
         self.entries.push_back(entry);
+    }
+
+    fn clear(&mut self) {
+        self.entries.clear();
+        self.bytes = 0;
     }
 }
 
@@ -337,24 +372,64 @@ impl Sender {
 mod tests {
     use super::*;
 
+    fn entry(body: &str, reply: Option<&str>) -> CallbackEntry {
+        CallbackEntry {
+            seq: 0,
+            command: "Sns.X".into(),
+            sdkappid: 1,
+            url: String::new(),
+            request_time: 0,
+            request_id: String::new(),
+            body: body.into(),
+            status: None,
+            reply: reply.map(Into::into),
+            error: None,
+        }
+    }
+
+    fn bodies(journal: &CallbackJournal) -> Vec<String> {
+        journal.entries.iter().map(|e| e.body.clone()).collect()
+    }
+
     #[test]
     fn journal_drops_the_oldest() {
-        let mut journal = CallbackJournal::new(2);
+        let mut journal = CallbackJournal::new(2, usize::MAX);
         for _ in 0..3 {
-            journal.push(CallbackEntry {
-                seq: 0,
-                command: String::new(),
-                sdkappid: 1,
-                url: String::new(),
-                request_time: 0,
-                request_id: String::new(),
-                body: String::new(),
-                status: None,
-                reply: None,
-                error: None,
-            });
+            journal.push(entry("", None));
         }
         let seqs: Vec<u64> = journal.entries.iter().map(|e| e.seq).collect();
         assert_eq!(seqs, [2, 3]);
+    }
+
+    #[test]
+    fn the_oldest_entries_go_past_the_capacity_or_the_bytes() {
+        // Each entry holds 5 bytes of command, its body and its reply.
+        let mut journal = CallbackJournal::new(3, 100);
+        for body in ["a", "b", "c", "d"] {
+            journal.push(entry(body, None));
+        }
+        assert_eq!(bodies(&journal), ["b", "c", "d"]);
+        // 5 + 1 + 84 bytes with its reply: one entry goes for the capacity, one more to stay
+        // within 100 bytes.
+        journal.push(entry("x", Some(&"r".repeat(84))));
+        assert_eq!(bodies(&journal), ["d", "x"]);
+        assert_eq!(journal.bytes, 6 + 90);
+        // The error counts too: 10 more bytes, and the oldest goes.
+        let mut failed = entry("e", None);
+        failed.error = Some("oops".into());
+        journal.push(failed);
+        assert_eq!(bodies(&journal), ["x", "e"]);
+        assert_eq!(journal.bytes, 90 + 10);
+        // An entry over the whole bound is kept alone: the newest callback is always there.
+        journal.push(entry(&"y".repeat(200), None));
+        assert_eq!(bodies(&journal), ["y".repeat(200)]);
+        assert_eq!(journal.entries[0].seq, 7);
+        journal.clear();
+        assert_eq!(journal.bytes, 0);
+        assert!(journal.entries.is_empty());
+        // Numbering goes on after a clear.
+        journal.push(entry("f", None));
+        assert_eq!(journal.entries[0].seq, 8);
+        assert_eq!(journal.bytes, 6);
     }
 }

@@ -178,8 +178,12 @@ impl Emulator {
         let faults = FaultState::new(config.faults.clone());
         let (callbacks, callback_task) = match &config.callback {
             Some(callback) => {
-                let (hub, task) =
-                    CallbackHub::start(callback, config.clock.clone(), config.journal_capacity)?;
+                let (hub, task) = CallbackHub::start(
+                    callback,
+                    config.clock.clone(),
+                    config.journal_capacity,
+                    config.journal_max_bytes,
+                )?;
                 (Some(hub), Some(task))
             }
             None => (None, None),

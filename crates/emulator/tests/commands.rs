@@ -10,17 +10,16 @@ mod common;
 use common::{Client, code, config, result_codes, start};
 use serde_json::Value;
 use tencent_im_emulator::{FaultKind, RelationshipLimits};
-use tencent_im_protocol::ErrorCode;
-use tencent_im_protocol::ItemOutcome;
 use tencent_im_protocol::im_open_login_svc::{
     AccountCheck, AccountImport, AccountItem, AccountStatus, MultiaccountImport,
 };
 use tencent_im_protocol::profile::{AllowType, PortraitSet, ProfileItem};
 use tencent_im_protocol::sns::{
-    AddFriendItem, BlackListAdd, BlackListCheck, BlackListDelete, BlockCheckOutcome,
+    AddFriendItem, BatchResponse, BlackListAdd, BlackListCheck, BlackListDelete, BlockCheckOutcome,
     BlockCheckType, BlockOutcome, BlockRelation, CheckType, DeleteOutcome, DeleteType, FriendAdd,
     FriendCheck, FriendDelete, FriendGet, Relation, UnblockOutcome,
 };
+use tencent_im_protocol::{ErrorCode, ItemOutcome, ListCommand, Reply};
 
 #[tokio::test]
 async fn account_import_multiaccount_import_and_account_check() {
@@ -320,35 +319,61 @@ async fn black_list_delete_unblocks_and_restores_no_friendship() {
     emulator.stop().await;
 }
 
+/// Sends `writes` for alice at once, one per client, while a write latency holds alice's write
+/// lock for each: the write that takes the lock first is applied (code 0 for each item) and the
+/// other answers 30008 for every item, lists them all in Fail_Account and applies nothing.
+/// Returns the accounts of the write applied.
+///
+/// Which write takes the lock first is up to the scheduler, and the emulator shows no request in
+/// flight (the journal records a request once it is answered, the state changes after the
+/// latency), so every check holds for either order instead of a sleep betting on one.
+async fn one_write_wins<C>(clients: [&mut Client; 2], writes: [&C; 2]) -> Vec<String>
+where
+    C: ListCommand<Item = String, Response = BatchResponse>,
+{
+    let [a, b] = clients;
+    let (first, second) = tokio::join!(a.send(writes[0]), b.send(writes[1]));
+    let codes = |reply: &Reply<BatchResponse>| -> Vec<ErrorCode> {
+        reply
+            .body
+            .result_items
+            .iter()
+            .map(|i| i.result_code)
+            .collect()
+    };
+    let first_won = codes(&first).iter().all(|c| c.is_ok());
+    let (won, lost, winner, loser) = if first_won {
+        (first, second, writes[0], writes[1])
+    } else {
+        (second, first, writes[1], writes[0])
+    };
+    assert_eq!(codes(&won), vec![ErrorCode::OK; winner.items().len()]);
+    assert_eq!(
+        codes(&lost),
+        vec![ErrorCode::SNS_WRITE_CONFLICT; loser.items().len()],
+        "the later write did not meet the earlier one's lock"
+    );
+    assert_eq!(lost.body.fail_accounts, loser.items());
+    winner.items().to_vec()
+}
+
 #[tokio::test]
 async fn black_list_add_conflicts_and_item_faults() {
     let config = config().write_latency(std::time::Duration::from_millis(1000));
     let emulator = start(config, &["alice", "bob", "carol", "erin"]).await;
     let mut first = Client::connect(&emulator).await;
     let mut second = Client::connect(&emulator).await;
-    let earlier = tokio::spawn(async move {
-        let reply = first.send(&BlackListAdd::new("alice", ["bob"])).await;
-        (first, reply)
-    });
-    // While the first block holds alice's write lock, a second write for alice answers 30008
-    // for every item and blocks nothing.
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    let later = second
-        .send(&BlackListAdd::new("alice", ["carol", "erin"]))
-        .await;
-    let codes: Vec<_> = later
-        .body
-        .result_items
-        .iter()
-        .map(|i| i.result_code)
-        .collect();
-    assert_eq!(
-        codes,
-        [ErrorCode::SNS_WRITE_CONFLICT, ErrorCode::SNS_WRITE_CONFLICT]
-    );
-    assert_eq!(later.body.fail_accounts, ["carol", "erin"]);
-    let (_, reply) = earlier.await.unwrap();
-    assert_eq!(reply.body.result_items[0].result_code, ErrorCode::OK);
+    // While one block holds alice's write lock, the other answers 30008 for every item and
+    // blocks nothing.
+    let mut applied = one_write_wins(
+        [&mut first, &mut second],
+        [
+            &BlackListAdd::new("alice", ["bob"]),
+            &BlackListAdd::new("alice", ["carol", "erin"]),
+        ],
+    )
+    .await;
+    applied.sort();
     let blocked = |e: &tencent_im_emulator::Emulator| {
         let mut ids: Vec<String> = e.app_state().accounts["alice"]
             .blocklist
@@ -358,7 +383,7 @@ async fn black_list_add_conflicts_and_item_faults() {
         ids.sort();
         ids
     };
-    assert_eq!(blocked(&emulator), ["bob"]);
+    assert_eq!(blocked(&emulator), applied);
 
     // An item fault fails every item, listed in Fail_Account, and blocks nothing.
     for (kind, expected) in [
@@ -375,7 +400,7 @@ async fn black_list_add_conflicts_and_item_faults() {
         for item in &report.items {
             assert_eq!(item.outcome.failure().unwrap().code, Some(expected));
         }
-        assert_eq!(blocked(&emulator), ["bob"]);
+        assert_eq!(blocked(&emulator), applied);
     }
     emulator.stop().await;
 }
@@ -389,36 +414,30 @@ async fn black_list_delete_conflicts_and_item_faults() {
     first
         .send(&BlackListAdd::new("alice", ["bob", "carol"]))
         .await;
-    let earlier = tokio::spawn(async move {
-        let reply = first.send(&BlackListDelete::new("alice", ["bob"])).await;
-        (first, reply)
-    });
-    // While the first removal holds alice's write lock, a second one for alice answers 30008
-    // for every item and removes nothing.
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    let later = second
-        .send(&BlackListDelete::new("alice", ["carol", "erin"]))
-        .await;
-    let codes: Vec<_> = later
-        .body
-        .result_items
-        .iter()
-        .map(|i| i.result_code)
-        .collect();
-    assert_eq!(
-        codes,
-        [ErrorCode::SNS_WRITE_CONFLICT, ErrorCode::SNS_WRITE_CONFLICT]
-    );
-    assert_eq!(later.body.fail_accounts, ["carol", "erin"]);
-    let (_, reply) = earlier.await.unwrap();
-    assert_eq!(reply.body.result_items[0].result_code, ErrorCode::OK);
-    assert_eq!(
+    // While one removal holds alice's write lock, the other answers 30008 for every item and
+    // removes nothing (erin, never blocked, is removed as a no-op).
+    let applied = one_write_wins(
+        [&mut first, &mut second],
+        [
+            &BlackListDelete::new("alice", ["bob"]),
+            &BlackListDelete::new("alice", ["carol", "erin"]),
+        ],
+    )
+    .await;
+    let blocklist = || {
         emulator.app_state().accounts["alice"]
             .blocklist
             .iter()
-            .collect::<Vec<_>>(),
-        ["carol"]
-    );
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let left: Vec<String> = ["bob", "carol"]
+        .into_iter()
+        .filter(|id| !applied.iter().any(|a| a == id))
+        .map(String::from)
+        .collect();
+    assert_eq!(left.len(), 1);
+    assert_eq!(blocklist(), left);
 
     // An item fault fails every item, listed in Fail_Account, and applies nothing.
     for (kind, expected) in [
@@ -436,11 +455,7 @@ async fn black_list_delete_conflicts_and_item_faults() {
             assert_eq!(failure.code, Some(expected));
             assert!(failure.is_retryable());
         }
-        assert!(
-            emulator.app_state().accounts["alice"]
-                .blocklist
-                .contains("carol")
-        );
+        assert_eq!(blocklist(), left);
         emulator.inject(kind, 1);
         let req = BlackListCheck::new("alice", ["carol"], BlockCheckType::Both);
         let reply = second.send(&req).await;

@@ -26,12 +26,8 @@ fn decode_everything(bytes: &[u8]) {
     let _ = FriendAdd::decode_reply(bytes);
     let _ = serde_json::from_slice::<FriendAdd>(bytes);
     let _ = serde_json::from_slice::<FriendAddResponse>(bytes);
-    if let Ok(reply) = FriendAdd::decode_reply(bytes) {
-        if let Ok(req) = serde_json::from_slice::<FriendAdd>(bytes) {
-            let report = reply.body.report(&req);
-            assert_eq!(report.items.len(), req.items.len());
-        }
-    }
+    // Random bytes practically never decode both as a request and as a reply: the reports of a
+    // valid request and a hostile reply are the properties of `reports.rs`.
     decode_as::<FriendAdd>(bytes);
     decode_as::<AccountImport>(bytes);
     decode_as::<MultiaccountImport>(bytes);
@@ -40,20 +36,6 @@ fn decode_everything(bytes: &[u8]) {
     decode_as::<BlackListAdd>(bytes);
     decode_as::<BlackListDelete>(bytes);
     decode_as::<BlackListCheck>(bytes);
-    // The reports of the blocklist commands give every requested account one outcome,
-    // whatever the reply holds.
-    if let Ok(req) = serde_json::from_slice::<BlackListDelete>(bytes) {
-        if let Ok(reply) = BlackListDelete::decode_reply(bytes) {
-            let report = reply.body.report(&req);
-            assert_eq!(report.items.len(), req.to_accounts.len());
-        }
-    }
-    if let Ok(req) = serde_json::from_slice::<BlackListCheck>(bytes) {
-        if let Ok(reply) = BlackListCheck::decode_reply(bytes) {
-            let report = reply.body.report(&req);
-            assert_eq!(report.items.len(), req.to_accounts.len());
-        }
-    }
     let _ = serde_json::from_slice::<BlackListCheckResponse>(bytes);
     decode_as::<FriendCheck>(bytes);
     decode_as::<FriendGet>(bytes);

@@ -142,64 +142,92 @@ async fn the_script_is_loaded_again_after_a_script_flush() {
     assert_eq!(limiter.backend(), Backend::Redis);
 }
 
+/// The pause of the tests of pauses: long enough that a permit which does not wait for it comes
+/// well before its end on a loaded machine.
+const PAUSE: Duration = Duration::from_secs(1);
+
+/// A member of a fleet whose pauses last [`PAUSE`]. Its budget is not the test's subject: a
+/// Redis round trip over the default 50 ms would fall back to the local limiter, which knows
+/// nothing of another member's pause.
+fn pausing_member(url: &str) -> RedisRateLimiter {
+    RedisRateLimiter::builder(url, APP)
+        .pause(PAUSE)
+        .budget(Duration::from_secs(1))
+        .build()
+        .unwrap()
+}
+
+/// `GET key`'s raw reply.
+fn get(server: &RedisServer, key: &str) -> String {
+    server.command(&["GET", key])
+}
+
+/// Waits until the pause a member reported after `before` was read (`GET key` then) is in Redis,
+/// written in the background: `key` exists and holds another value, so that an earlier pause
+/// still there is not taken for it.
+async fn await_pause(server: &RedisServer, key: &str, before: &str) {
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while !(exists(server, key) && get(server, key) != before) {
+        assert!(Instant::now() < deadline, "the pause never reached Redis");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
 #[tokio::test]
 async fn a_60011_pauses_every_endpoint_of_the_app_for_every_member() {
     let server = RedisServer::start();
-    let build = || {
-        RedisRateLimiter::builder(&server.url(), APP)
-            .pause(Duration::from_millis(600))
-            .build()
-            .unwrap()
-    };
-    let (told, other) = (build(), build());
+    let (told, other) = (pausing_member(&server.url()), pausing_member(&server.url()));
     told.check().await.unwrap();
     other.check().await.unwrap();
+    let key = "tim:rl:{1400000000}:pause";
+    let before = get(&server, key);
     let t = Instant::now();
     told.rate_limited(
         Endpoint::FriendAdd,
         CallErrorKind::Api(ErrorCode::SDKAPPID_RATE_LIMITED),
     );
     // The pause is written to Redis in the background, for the other members.
-    let key = "tim:rl:{1400000000}:pause";
-    let deadline = Instant::now() + Duration::from_millis(400);
-    while !exists(&server, key) {
-        assert!(Instant::now() < deadline, "the pause never reached Redis");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    // The member that was told pauses too: its next permit comes after the 600 ms.
+    await_pause(&server, key, &before).await;
+    // The member that was told pauses too: its next permit comes at the end of the pause.
     told.acquire(Endpoint::FriendGet).await;
     assert!(
-        t.elapsed() >= Duration::from_millis(500),
+        t.elapsed() >= PAUSE - Duration::from_millis(100),
         "{:?}",
         t.elapsed()
     );
+    // So does every endpoint of the other member, from the time the pause was reported.
+    let before = get(&server, key);
     let t = Instant::now();
     told.rate_limited(
         Endpoint::FriendAdd,
         CallErrorKind::Api(ErrorCode::SDKAPPID_RATE_LIMITED),
     );
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    await_pause(&server, key, &before).await;
     other.acquire(Endpoint::FriendCheck).await;
     let waited = t.elapsed();
-    assert!(waited >= Duration::from_millis(500), "{waited:?}");
-    assert!(waited < Duration::from_millis(2_000), "{waited:?}");
+    assert!(waited >= PAUSE - Duration::from_millis(100), "{waited:?}");
+    assert!(waited < PAUSE * 3, "{waited:?}");
 
     // A 60007 pauses only its endpoint.
+    let key = "tim:rl:{1400000000}:sns/friend_add:pause";
+    let before = get(&server, key);
+    let t = Instant::now();
     told.rate_limited(
         Endpoint::FriendAdd,
         CallErrorKind::Api(ErrorCode::REST_RATE_LIMITED),
     );
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    let t = Instant::now();
+    await_pause(&server, key, &before).await;
+    // Another endpoint's permit comes at once: while friend_add's pause is still in Redis.
+    let asked = Instant::now();
     other.acquire(Endpoint::FriendCheck).await;
     assert!(
-        t.elapsed() < Duration::from_millis(400),
-        "{:?}",
-        t.elapsed()
+        exists(&server, key),
+        "friend_check waited {:?}, for friend_add's pause",
+        asked.elapsed()
     );
     other.acquire(Endpoint::FriendAdd).await;
     assert!(
-        t.elapsed() >= Duration::from_millis(450),
+        t.elapsed() >= PAUSE - Duration::from_millis(100),
         "{:?}",
         t.elapsed()
     );
@@ -208,33 +236,28 @@ async fn a_60011_pauses_every_endpoint_of_the_app_for_every_member() {
 #[tokio::test]
 async fn a_gateway_429_pauses_its_endpoint_for_every_member() {
     let server = RedisServer::start();
-    let build = || {
-        RedisRateLimiter::builder(&server.url(), APP)
-            .pause(Duration::from_millis(600))
-            .build()
-            .unwrap()
-    };
-    let (told, other) = (build(), build());
+    let (told, other) = (pausing_member(&server.url()), pausing_member(&server.url()));
     told.check().await.unwrap();
     other.check().await.unwrap();
+    let key = "tim:rl:{1400000000}:sns/friend_add:pause";
+    let before = get(&server, key);
     let t = Instant::now();
     told.rate_limited(Endpoint::FriendAdd, CallErrorKind::HttpStatus(429));
-    let key = "tim:rl:{1400000000}:sns/friend_add:pause";
-    let deadline = Instant::now() + Duration::from_millis(400);
-    while !exists(&server, key) {
-        assert!(Instant::now() < deadline, "the pause never reached Redis");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    // Another endpoint is not paused; the one answered 429 is, for the other member too.
+    await_pause(&server, key, &before).await;
+    // Another endpoint is not paused: its permit comes at once, while the pause of the one
+    // answered 429 is still in Redis.
+    let asked = Instant::now();
     other.acquire(Endpoint::FriendCheck).await;
     assert!(
-        t.elapsed() < Duration::from_millis(400),
-        "{:?}",
-        t.elapsed()
+        exists(&server, key),
+        "friend_check waited {:?}, for friend_add's pause",
+        asked.elapsed()
     );
+    // The one answered 429 is paused, for the other member too: its permit comes at the end of
+    // the pause, which began after `t`.
     other.acquire(Endpoint::FriendAdd).await;
     assert!(
-        t.elapsed() >= Duration::from_millis(500),
+        t.elapsed() >= PAUSE - Duration::from_millis(100),
         "{:?}",
         t.elapsed()
     );
