@@ -123,7 +123,8 @@ pub struct ServeArgs {
     /// How many requests the journal keeps.
     #[arg(long, default_value_t = 10_000)]
     journal_capacity: usize,
-    /// How much text of requests the journal keeps at most, in MiB (the oldest go first).
+    /// How much text the request journal, and the callback journal, each keep at most, in MiB
+    /// (the oldest go first).
     #[arg(long, default_value_t = 64, value_name = "MIB", value_parser = clap::value_parser!(u64).range(1..=65_536))]
     journal_max_mib: u64,
     /// POST the after-callbacks (Sns.CallbackFriendAdd, Sns.CallbackFriendDelete,

@@ -218,8 +218,9 @@ pub struct Config {
     pub tls: Option<TlsConfig>,
     /// How many requests the journal keeps (the oldest are dropped). Default 10 000.
     pub journal_capacity: usize,
-    /// How much text (method, path, query and body) the journal keeps at most (the oldest
-    /// requests are dropped; the newest is always kept). Default
+    /// How much text each journal keeps at most: the request journal (method, path, query and
+    /// body) and the callback journal (command, URL, body, reply and error), each on its own
+    /// (the oldest entries are dropped; the newest is always kept). Default
     /// [`DEFAULT_JOURNAL_MAX_BYTES`] (64 MiB).
     pub journal_max_bytes: usize,
     /// The state to start from (e.g. loaded from a state file).

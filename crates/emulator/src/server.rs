@@ -363,8 +363,8 @@ impl Emulator {
         lock(&self.shared.journal).clear();
     }
 
-    /// The callback journal: the last callbacks sent (up to the journal's capacity), oldest
-    /// first, each with the reply or the error. Empty without a callback URL
+    /// The callback journal: the last callbacks sent (up to the journal's capacity and
+    /// [`Config::journal_max_bytes`]), oldest first, each with the reply or the error. Empty without a callback URL
     /// ([`Config::callback`]). A callback is recorded once it is answered or has failed: call
     /// [`flush_callbacks`](Self::flush_callbacks) first to see those of the calls made so far.
     pub fn callbacks(&self) -> Vec<CallbackEntry> {
