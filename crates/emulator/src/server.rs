@@ -353,6 +353,13 @@ impl Emulator {
         lock(&self.shared.save_failure).clone()
     }
 
+    /// How many writes are held by [`Config::write_latency`] right now, one per sender: a test
+    /// that wants a second write to meet the first's lock (30008) waits until this is 1 instead
+    /// of sleeping a guessed time.
+    pub fn held_writes(&self) -> usize {
+        lock(&self.shared.writers).len()
+    }
+
     /// The journal: the last requests (up to the configured capacity), oldest first.
     pub fn journal(&self) -> Vec<JournalEntry> {
         lock(&self.shared.journal).entries()

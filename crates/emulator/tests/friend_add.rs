@@ -8,7 +8,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Client, code, config, result_codes, start};
+use common::{Client, code, config, first_write_held, result_codes, start};
 use tencent_im_emulator::{Config, Emulator, RateLimit, RelationshipLimits};
 use tencent_im_protocol::profile::{AdminForbidType, AllowType, PortraitSet, ProfileItem};
 use tencent_im_protocol::sns::{
@@ -567,9 +567,8 @@ async fn code_30008_concurrent_writes_to_one_from_account() {
         let reply = add(&mut first, FriendAdd::new("alice", vec![item("bob")])).await;
         (first, reply)
     });
-    // Let the first call take the write lock on alice (held for 1 s), then write alice again
-    // meanwhile.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Once the first call holds the write lock on alice (for 1 s), write alice again.
+    first_write_held(&emulator).await;
     let later = add(
         &mut second,
         FriendAdd::new("alice", vec![item("carol"), item("dave")]),

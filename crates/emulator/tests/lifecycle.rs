@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use common::{Client, config, sig, start};
+use common::{Client, config, first_write_held, sig, start};
 use http_body_util::{BodyExt as _, Full};
 use hyper_util::rt::TokioIo;
 use tencent_im_emulator::{AppCredentials, Config, Emulator, Error, REDACTED, TlsConfig};
@@ -108,7 +108,7 @@ async fn stop_lets_requests_in_flight_finish_then_frees_the_port() {
             .await
     });
     // Stop while the request is held by the write latency.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    first_write_held(&emulator).await;
     let state = emulator.stop().await;
     let reply = in_flight.await.unwrap();
     assert_eq!(reply.body.result_items[0].result_code.get(), 0);

@@ -37,6 +37,19 @@ pub async fn start(config: Config, accounts: &[&str]) -> Emulator {
     emulator
 }
 
+/// Waits until `emulator` holds one write in its write latency (the first of two meant to
+/// conflict), for at most 10 s.
+pub async fn first_write_held(emulator: &Emulator) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while emulator.held_writes() == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first write never took its sender's lock"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
 /// A valid admin UserSig for `creds`.
 pub fn sig(creds: &AppCredentials) -> String {
     creds
