@@ -9,9 +9,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::{BatchRequest, BatchResponse, ResultItem};
-use crate::command::Command;
 use crate::endpoint::Endpoint;
-use crate::error::ValidationError;
 use crate::error_code::ErrorCode;
 use crate::report::{BatchReport, ItemFailure, item_outcome};
 
@@ -53,22 +51,12 @@ impl BlackListAdd {
     }
 }
 
-impl Command for BlackListAdd {
-    const ENDPOINT: Endpoint = Endpoint::BlackListAdd;
-    type Response = BlackListAddResponse;
-
-    /// Checks `From_Account` (1 to 32 bytes) and `To_Account`: 1 to 1000 UserIDs of 1 to 32
-    /// bytes, none repeated.
-    fn validate(&self) -> Result<(), ValidationError> {
-        self.check(Self::MAX_ITEMS.unwrap_or(usize::MAX))
-    }
-
-    fn item_count(&self) -> usize {
-        self.to_accounts.len()
-    }
-}
-
-super::account_list_command!(BlackListAdd, BlockOutcome);
+super::account_list_command!(
+    BlackListAdd,
+    Endpoint::BlackListAdd,
+    BlackListAddResponse,
+    BlockOutcome
+);
 
 /// The command-specific fields of a `black_list_add` reply: one `ResultItem` per requested
 /// account, `Fail_Account` and (in older replies) `Invalid_Account`.

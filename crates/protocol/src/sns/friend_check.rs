@@ -6,9 +6,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::command::Command;
 use crate::endpoint::Endpoint;
-use crate::error::ValidationError;
 use crate::error_code::{ErrorClass, ErrorCode};
 use crate::report::{BatchItem, BatchReport, ItemFailure, item_outcome, reconcile};
 use crate::serde_util::{null_as_default, tolerant_enum};
@@ -55,22 +53,13 @@ impl FriendCheck {
     }
 }
 
-impl Command for FriendCheck {
-    const ENDPOINT: Endpoint = Endpoint::FriendCheck;
-    type Response = FriendCheckResponse;
-
-    /// Checks `From_Account` (1 to 32 bytes) and `To_Account`: 1 to 1000 UserIDs of 1 to 32
-    /// bytes, none repeated.
-    fn validate(&self) -> Result<(), ValidationError> {
-        self.check(Self::MAX_ITEMS.unwrap_or(usize::MAX))
-    }
-
-    fn item_count(&self) -> usize {
-        self.to_accounts.len()
-    }
-}
-
-super::account_list_command!(FriendCheck, CheckOutcome, check_type);
+super::account_list_command!(
+    FriendCheck,
+    Endpoint::FriendCheck,
+    FriendCheckResponse,
+    CheckOutcome,
+    check_type
+);
 
 /// `CheckType`: which friend lists a check looks at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

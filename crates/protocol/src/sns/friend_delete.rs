@@ -6,9 +6,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::ResultItem;
-use crate::command::Command;
 use crate::endpoint::Endpoint;
-use crate::error::ValidationError;
 use crate::error_code::ErrorCode;
 use crate::report::{BatchReport, ItemFailure, item_outcome, match_results};
 use crate::serde_util::null_as_default;
@@ -69,22 +67,13 @@ impl FriendDelete {
     }
 }
 
-impl Command for FriendDelete {
-    const ENDPOINT: Endpoint = Endpoint::FriendDelete;
-    type Response = FriendDeleteResponse;
-
-    /// Checks `From_Account` (1 to 32 bytes) and `To_Account`: 1 to 1000 UserIDs of 1 to 32
-    /// bytes, none repeated.
-    fn validate(&self) -> Result<(), ValidationError> {
-        self.check(Self::MAX_ITEMS.unwrap_or(usize::MAX))
-    }
-
-    fn item_count(&self) -> usize {
-        self.to_accounts.len()
-    }
-}
-
-super::account_list_command!(FriendDelete, DeleteOutcome, delete_type);
+super::account_list_command!(
+    FriendDelete,
+    Endpoint::FriendDelete,
+    FriendDeleteResponse,
+    DeleteOutcome,
+    delete_type
+);
 
 /// `DeleteType`: whether the friendship is removed one way or both ways.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

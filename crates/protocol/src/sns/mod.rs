@@ -9,11 +9,26 @@
 /// split: friend_check, friend_delete, black_list_add, black_list_delete and black_list_check.
 /// The validation of `From_Account` and of the list is the same for all of them.
 macro_rules! account_list_command {
-    ($command:ty, $outcome:ty $(, $field:ident)*) => {
+    ($command:ty, $endpoint:expr, $response:ty, $outcome:ty $(, $field:ident)*) => {
         impl $command {
             fn check(&self, limit: usize) -> Result<(), $crate::ValidationError> {
                 $crate::validate::account(&self.from_account, || "From_Account".to_owned())?;
                 $crate::validate::account_list("To_Account", &self.to_accounts, limit)
+            }
+        }
+
+        impl $crate::Command for $command {
+            const ENDPOINT: $crate::Endpoint = $endpoint;
+            type Response = $response;
+
+            /// Checks `From_Account` (1 to 32 bytes) and `To_Account`: 1 to 1000 UserIDs of 1
+            /// to 32 bytes, none repeated.
+            fn validate(&self) -> Result<(), $crate::ValidationError> {
+                self.check(Self::MAX_ITEMS.unwrap_or(usize::MAX))
+            }
+
+            fn item_count(&self) -> usize {
+                self.to_accounts.len()
             }
         }
 
