@@ -83,6 +83,15 @@ fn stderr(out: &Output) -> String {
     String::from_utf8(out.stderr.clone()).unwrap()
 }
 
+/// The first `n` rows of a table tim printed (after its header), split into cells.
+fn table_rows(text: &str, n: usize) -> Vec<Vec<&str>> {
+    text.lines()
+        .skip(1)
+        .take(n)
+        .map(|l| l.split_whitespace().collect())
+        .collect()
+}
+
 async fn emulator() -> Emulator {
     let emulator = Emulator::start(Config::default()).await.unwrap();
     emulator.seed_accounts(["alice", "bob", "carol", "dave", "mallory"]);
@@ -413,12 +422,7 @@ async fn blocklist_add_delete_and_check() {
         .await;
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let text = stdout(&out);
-    let rows: Vec<Vec<&str>> = text
-        .lines()
-        .skip(1)
-        .take(2)
-        .map(|l| l.split_whitespace().collect())
-        .collect();
+    let rows = table_rows(&text, 2);
     assert_eq!(rows, [["carol", "no_relation"], ["mallory", "a_with_b"]]);
     assert!(
         text.contains(&format!("random {}", last_random(&emu))),
@@ -440,12 +444,7 @@ async fn blocklist_add_delete_and_check() {
         .await;
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     let text = stdout(&out);
-    let rows: Vec<Vec<&str>> = text
-        .lines()
-        .skip(1)
-        .take(2)
-        .map(|l| l.split_whitespace().collect())
-        .collect();
+    let rows = table_rows(&text, 2);
     assert_eq!(rows[0], ["bob", "unblocked"]);
     assert_eq!(rows[1][..3], ["nobody", "failed", "30003"]);
     let state = emu.app_state();
